@@ -12,6 +12,11 @@ overwrite each other. `AtomicJSONStorage` keeps TinyDB's API and file format but
 * keeps the previous file as `<log>.bak` before the first write of a session;
 * refuses to write when the file changed on disk since it was read.
 
+A kill in the middle of a write can leave its temporary file behind
+(`.<log name>.<random>.tmp`, next to the log). The log itself is never affected;
+`Store.open` removes such leftovers once it holds the lock and they are older
+than `STALE_TEMP_AGE` seconds, so they cannot pile up.
+
 `Store` adds what TinyDB has no notion of: a lock against a second copy of the
 app, read-only opening with a reason, schema migration, and drafts.
 """
@@ -22,9 +27,10 @@ import contextlib
 import errno
 import gc
 import os
+import secrets
 import stat
-import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,8 @@ from .model import SCHEMA_VERSION, Paper, ValidationError, base_key, unique_key
 
 PAPERS = "papers"
 META = "meta"
+STALE_TEMP_AGE = 60.0
+"""Seconds after which a leftover temporary file of a killed write is removed on open."""
 
 
 class StoreError(Exception):
@@ -102,31 +110,48 @@ def _describe_os_error(exc: OSError, path: Path, doing: str) -> str:
     return f"Could not {doing} {path}: {why}."
 
 
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
 def write_atomic(path: Path, payload: bytes, *, mode: int | None = None) -> Stamp:
     """Replace `path` with `payload` so that a crash leaves the old or the new file.
 
     Written by hand because no well-kept library does all of: same-folder temp
     file, fsync of file and folder, keeping the file's permissions, and cleaning
     up after ENOSPC. Raises SaveError with the file untouched on failure.
+
+    The temporary file is created with 0o666 so the kernel applies the umask for
+    a new file (no process-wide `os.umask` juggling, which races with threads);
+    an existing file's permissions are copied. The returned stamp comes from the
+    written descriptor, so a write by someone else right after the rename is
+    still seen as a change on disk.
     """
     folder = path.parent
     if mode is None:
-        try:
+        with contextlib.suppress(OSError):
             mode = stat.S_IMODE(path.stat().st_mode)
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
     tmp_name = ""
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        while True:
+            tmp_name = str(folder / f"{_temp_prefix(path)}{secrets.token_hex(6)}.tmp")
+            try:
+                fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            except OSError:
+                tmp_name = ""
+                raise
+            break
         try:
             view = memoryview(payload)
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fchmod(fd, mode)
+            if mode is not None:
+                os.fchmod(fd, mode)
             os.fsync(fd)
+            st = os.fstat(fd)
         finally:
             os.close(fd)
         os.replace(tmp_name, path)
@@ -138,9 +163,38 @@ def write_atomic(path: Path, payload: bytes, *, mode: int | None = None) -> Stam
         if tmp_name:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-    stamp = Stamp.of(path)
-    assert stamp is not None
-    return stamp
+    return Stamp(st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _remove_stale_temps(path: Path, max_age: float = STALE_TEMP_AGE) -> None:
+    """Delete temporary files of writes that were killed (see the module docstring).
+
+    Only called while holding the log's lock, so no live paper-tui is writing them;
+    the age check also spares a writer that opened the log with `lock=False`.
+    """
+    prefix = _temp_prefix(path)
+    cutoff = time.time() - max_age
+    with contextlib.suppress(OSError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+
+
+def _is_writable(path: Path) -> bool:
+    """Writable by us, and not marked read-only by its owner.
+
+    `os.access` is always true for root, who ignores permission bits; a file or
+    folder whose mode has no write bit for anyone was made read-only on purpose,
+    so it is treated as read-only for root too.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and bool(mode & 0o222)
 
 
 class AtomicJSONStorage(Storage):
@@ -168,7 +222,11 @@ class AtomicJSONStorage(Storage):
     def flush(self) -> None:
         """Write the tables to disk now (after the checks that protect the file)."""
         if self.readonly_reason:
-            raise SaveError(f"Not saved: {self.readonly_reason}")
+            raise SaveError(f"Not saved: {self.readonly_reason}.")
+        try:
+            payload = dumps(self.data)
+        except TypeError as exc:  # orjson.JSONEncodeError, e.g. a lone surrogate in a text
+            raise SaveError(f"Not saved: the log cannot be written as JSON ({exc}).") from exc
         current = Stamp.of(self.path)
         if current != self.stamp:
             raise ConflictError(
@@ -178,12 +236,13 @@ class AtomicJSONStorage(Storage):
         if not self.backed_up and current is not None:
             backup = self.path.with_name(self.path.name + ".bak")
             try:
-                payload = self.path.read_bytes()
+                previous = self.path.read_bytes()
+                log_mode: int | None = stat.S_IMODE(self.path.stat().st_mode)
             except OSError as exc:
                 raise SaveError(_describe_os_error(exc, self.path, "back up")) from exc
-            write_atomic(backup, payload)
+            write_atomic(backup, previous, mode=log_mode)
             self.backed_up = True
-        self.stamp = write_atomic(self.path, dumps(self.data))
+        self.stamp = write_atomic(self.path, payload)
         self.pending = False
 
 
@@ -228,13 +287,19 @@ class Loaded:
 
 def _read_log(data: dict[str, Any], path: Path) -> Loaded:
     """Validate the tables and build papers; migrate schema 0 (no `meta`) records."""
-    meta_table = data.get(META) or {}
+    meta_table = data.get(META)
+    if meta_table is None:
+        meta_table = {}
+    if not isinstance(meta_table, dict):
+        raise LoadError(f"{path}: the {META!r} table must be an object of documents.")
     schema = 0
-    if isinstance(meta_table, dict):
-        for doc in meta_table.values():
-            if isinstance(doc, dict) and isinstance(doc.get("schema"), int):
-                schema = doc["schema"]
-    table = data.get(PAPERS, {})
+    for doc in meta_table.values():
+        value = doc.get("schema") if isinstance(doc, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            schema = value
+    table = data.get(PAPERS)
+    if table is None:
+        table = {}
     if not isinstance(table, dict):
         raise LoadError(f"{path}: the {PAPERS!r} table must be an object of documents.")
     papers: list[Paper] = []
@@ -242,15 +307,28 @@ def _read_log(data: dict[str, Any], path: Path) -> Loaded:
     migrated = schema < SCHEMA_VERSION and bool(table)
     taken: set[str] = set()
     if schema < SCHEMA_VERSION:
-        taken = {d["key"] for d in table.values() if isinstance(d, dict) and d.get("key")}
-    ordered = sorted(table.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)
-    for doc_id_text, doc in ordered:
-        if not doc_id_text.isdigit():
+        taken = {
+            d["key"]
+            for d in table.values()
+            if isinstance(d, dict) and isinstance(d.get("key"), str)
+        }
+    for doc_id_text in table:
+        if not (doc_id_text.isascii() and doc_id_text.isdecimal()):
             raise LoadError(f"{path}: document id {doc_id_text!r} is not a number.")
+    ordered = sorted(table.items(), key=lambda kv: int(kv[0]))
+    for doc_id_text, doc in ordered:
         if schema < SCHEMA_VERSION and isinstance(doc, dict) and not doc.get("key"):
-            authors = doc.get("authors") if isinstance(doc.get("authors"), list) else []
-            year = doc.get("year") if isinstance(doc.get("year"), int) else None
-            key = unique_key(base_key(authors or [], year, str(doc.get("title", ""))), taken)
+            raw_authors = doc.get("authors")
+            authors = (
+                raw_authors
+                if isinstance(raw_authors, list) and all(isinstance(a, str) for a in raw_authors)
+                else []
+            )
+            raw_year = doc.get("year")
+            year = (
+                raw_year if isinstance(raw_year, int) and not isinstance(raw_year, bool) else None
+            )
+            key = unique_key(base_key(authors, year, str(doc.get("title", ""))), taken)
             taken.add(key)
             doc["key"] = key
         try:
@@ -315,9 +393,9 @@ class Store:
                 f"this log was written by a newer paper-tui (schema {loaded.schema}; "
                 f"this version knows {SCHEMA_VERSION}), so it is opened read-only"
             )
-        elif not os.access(path, os.W_OK):
+        elif not _is_writable(path):
             reason = "the file is read-only"
-        elif not os.access(path.parent, os.W_OK):
+        elif not _is_writable(path.parent):
             reason = "its folder is not writable, so it cannot be saved safely"
         file_lock: FileLock | None = None
         if reason is None and lock:
@@ -330,13 +408,18 @@ class Store:
             except OSError:
                 file_lock = None
                 reason = "its lock file cannot be created, so it is opened read-only"
-        data.setdefault(META, {"1": {"schema": SCHEMA_VERSION}})
-        data[META] = {"1": {"schema": max(loaded.schema, SCHEMA_VERSION)}}
+            else:
+                _remove_stale_temps(path)
+        if loaded.schema < SCHEMA_VERSION:
+            # Schema 0 (or an empty file): write the current layout, `meta` first as
+            # `create` does, keeping any other tables. A current or newer `meta` table
+            # is left exactly as it was read.
+            papers_table = data.get(PAPERS) or {}
+            if loaded.migrated:
+                papers_table = {str(loaded.doc_ids[p.key]): p.to_dict() for p in loaded.papers}
+            rest = {k: v for k, v in data.items() if k not in (META, PAPERS)}
+            data = {META: {"1": {"schema": SCHEMA_VERSION}}, PAPERS: papers_table, **rest}
         data.setdefault(PAPERS, {})
-        if loaded.migrated:
-            table = data[PAPERS]
-            for paper in loaded.papers:
-                table[str(loaded.doc_ids[paper.key])] = paper.to_dict()
         return cls(path, loaded, data, stamp, reason, file_lock)
 
     @staticmethod
@@ -363,10 +446,13 @@ class Store:
         return self.path.with_name(self.path.name + ".drafts.json")
 
     def close(self) -> None:
+        """Release the lock; later changes raise SaveError (another copy may write now)."""
         with self._mutex:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+            if not self._storage.readonly_reason:
+                self._storage.readonly_reason = "the log was closed"
 
     def __enter__(self) -> Store:
         return self
@@ -391,25 +477,33 @@ class Store:
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        """Group changes into one write; nothing is written if the block raises."""
+        """Group changes into one write; nothing is written if the block raises.
+
+        The write happens when the outermost batch ends. If the block or that write
+        fails (SaveError, ConflictError), the in-memory tables are rolled back too,
+        so the store keeps matching the file and a retry does not apply a change
+        twice. Every change method runs in a batch of its own.
+        """
         with self._mutex:
             storage = self._storage
+            outermost = storage.deferred == 0
+            snapshot = (dict(storage.data[PAPERS]), dict(self._doc_ids)) if outermost else None
             storage.deferred += 1
-            snapshot = None
-            if storage.deferred == 1:
-                snapshot = (dict(storage.data[PAPERS]), dict(self._doc_ids))
             try:
-                yield
+                try:
+                    yield
+                finally:
+                    storage.deferred -= 1
+                if outermost and storage.pending:
+                    storage.flush()
+                    self.migrated = False
             except BaseException:
                 if snapshot is not None:
                     storage.data[PAPERS], self._doc_ids = snapshot
                     storage.pending = False
+                    self._table._next_id = None  # recomputed from the restored table
                     self._table.clear_cache()
                 raise
-            finally:
-                storage.deferred -= 1
-            if storage.deferred == 0 and storage.pending:
-                storage.flush()
 
     def _check_writable(self) -> None:
         if self.readonly_reason:
@@ -422,38 +516,55 @@ class Store:
         with self._mutex:
             self._check_writable()
             papers = list(papers)
+            seen: set[str] = set()
             for p in papers:
-                if p.key in self._doc_ids:
+                if p.key in self._doc_ids or p.key in seen:
                     raise StoreError(f"The citation key {p.key!r} is already in the log.")
-            ids = self._table.insert_multiple(p.to_dict() for p in papers)
-            for p, doc_id in zip(papers, ids, strict=True):
-                self._doc_ids[p.key] = doc_id
+                seen.add(p.key)
+            if not papers:
+                return
+            with self.batch():
+                ids = self._table.insert_multiple(p.to_dict() for p in papers)
+                for p, doc_id in zip(papers, ids, strict=True):
+                    self._doc_ids[p.key] = doc_id
 
     def update(self, paper: Paper, *, old_key: str | None = None) -> None:
         """Replace the stored record of `paper` (found by `old_key` when renamed)."""
         self.update_many([(paper, old_key or paper.key)])
 
     def update_many(self, items: Iterable[tuple[Paper, str]]) -> None:
+        """Replace records, each found by the key it had; renames may swap keys."""
         with self._mutex:
             self._check_writable()
             items = list(items)
             docs: dict[int, dict[str, Any]] = {}
+            new_key_of: dict[int, str] = {}
             for paper, key in items:
                 doc_id = self._doc_ids.get(key)
                 if doc_id is None:
                     raise StoreError(f"No paper with the key {key!r} in the log.")
                 docs[doc_id] = paper.to_dict()
+                new_key_of[doc_id] = paper.key
+            # The key -> document map after the change, checked before anything is
+            # touched: a rename onto a key that stays in use would make the file
+            # unloadable (a citation key used twice).
+            doc_ids = {k: i for k, i in self._doc_ids.items() if i not in docs}
+            for doc_id, key in new_key_of.items():
+                if key in doc_ids:
+                    raise StoreError(f"The citation key {key!r} is already in the log.")
+                doc_ids[key] = doc_id
+            if not docs:
+                return
 
             def replace_docs(table: dict[int, Any]) -> None:
                 table.update(docs)
 
-            # TinyDB's public update() applies one value (or one callable without the
-            # document id) to every match; one pass with per-document values needs the
-            # table-level hook, which keeps this O(n) instead of O(n x changes).
-            self._table._update_table(replace_docs)
-            for paper, key in items:
-                if key != paper.key:
-                    self._doc_ids[paper.key] = self._doc_ids.pop(key)
+            with self.batch():
+                # TinyDB's public update() applies one value (or one callable without
+                # the document id) to every match; one pass with per-document values
+                # needs the table-level hook, which keeps this O(n), not O(n x changes).
+                self._table._update_table(replace_docs)
+                self._doc_ids = doc_ids
 
     def delete(self, key: str) -> None:
         self.delete_many([key])
@@ -462,19 +573,25 @@ class Store:
         with self._mutex:
             self._check_writable()
             keys = list(keys)
-            ids = [self._doc_ids[k] for k in keys if k in self._doc_ids]
-            if ids:
+            ids = list(dict.fromkeys(self._doc_ids[k] for k in keys if k in self._doc_ids))
+            if not ids:
+                return
+            with self.batch():
                 self._table.remove(doc_ids=ids)
-            for k in keys:
-                self._doc_ids.pop(k, None)
+                for k in keys:
+                    self._doc_ids.pop(k, None)
 
     def reorder(self, papers: list[Paper]) -> None:
-        """Replace the whole table (used by undo of a delete, to restore the order)."""
+        """Replace the whole table (used by undo of a delete, to restore the order).
+
+        One write: the file never holds the emptied table in between.
+        """
         with self._mutex:
             self._check_writable()
-            self._table.truncate()
-            self._doc_ids = {}
-            self.add_many(papers)
+            with self.batch():
+                self._table.truncate()
+                self._doc_ids = {}
+                self.add_many(papers)
 
     # -------------------------------------------------------------- drafts
 

@@ -1,0 +1,240 @@
+"""Modal dialogs. They behave one way everywhere: in a form `tab`/`shift+tab` move
+between fields and `ctrl+s` submits; a confirmation accepts `y` or `enter` and
+refuses `n` or `escape`; `escape` always cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ..keys import COMMANDS, LIST_KEYS
+from ..model import ValidationError, new_paper
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(Content(self.question), classes="dialog-title")
+            if self.detail:
+                yield Static(Content(self.detail), classes="dialog-detail")
+            yield Label(Content("y / enter: yes    n / escape: no"), classes="dialog-hint")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of a few options; escape returns None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, title: str, choices: Iterable[tuple[str, str]], highlight: str | None = None
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.choices = list(choices)
+        self.highlight = highlight
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(Content(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(Content(label), id=cid) for cid, label in self.choices])
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.highlight:
+            ids = [cid for cid, _ in self.choices]
+            if self.highlight in ids:
+                options.highlighted = ids.index(self.highlight)
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class _LastWordSuggester(Suggester):
+    """Completes the tag being typed (the last word) from the log's tags."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.words = sorted(set(words))
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, _, last = value.rpartition(" ")
+        if not last:
+            return None
+        for word in self.words:
+            if word.startswith(last.lower()) and word != last:
+                return f"{head} {word}".lstrip() if head else word
+        return None
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """One line of input; enter or ctrl+s submits, escape cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Save", priority=True),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        *,
+        hint: str = "",
+        completions: Iterable[str] = (),
+        placeholder: str = "",
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.value = value
+        self.hint = hint
+        self.completions = list(completions)
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(Content(self.title_text), classes="dialog-title")
+            suggester = _LastWordSuggester(self.completions) if self.completions else None
+            yield Input(self.value, placeholder=self.placeholder, suggester=suggester)
+            yield Label(Content(self.hint or "enter: save    escape: cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_submit(self) -> None:
+        self.dismiss(self.query_one(Input).value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
+    """The add form. Validation happens here so the user sees the message in place."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Add", priority=True),
+    ]
+
+    FIELDS = (
+        ("title", "Title (required)"),
+        ("authors", "Authors, separated by ;"),
+        ("year", "Year"),
+        ("arxiv", "arXiv id or URL"),
+        ("venue", "Venue (e.g. NeurIPS 2021)"),
+        ("tags", "Tags, separated by spaces"),
+    )
+
+    def __init__(self, taken_keys: set[str], tags: Iterable[str]) -> None:
+        super().__init__(classes="dialog")
+        self.taken_keys = taken_keys
+        self.tags = list(tags)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog-box form"):
+            yield Label(Content("Add a paper"), classes="dialog-title")
+            for name, placeholder in self.FIELDS:
+                suggester = _LastWordSuggester(self.tags) if name == "tags" else None
+                yield Input(placeholder=placeholder, id=f"add-{name}", suggester=suggester)
+            yield TextArea(id="add-comment", soft_wrap=True)
+            yield Label(Content(""), id="add-error", classes="dialog-error")
+            yield Label(
+                Content("tab / shift+tab: next / previous field    ctrl+s: add    escape: cancel"),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#add-title", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def values(self) -> dict[str, str]:
+        out = {name: self.query_one(f"#add-{name}", Input).value for name, _ in self.FIELDS}
+        out["comment"] = self.query_one("#add-comment", TextArea).text
+        return out
+
+    def action_submit(self) -> None:
+        v = self.values()
+        try:
+            paper = new_paper(
+                title=v["title"],
+                taken_keys=self.taken_keys,
+                authors=[a.strip() for a in v["authors"].split(";")],
+                year=v["year"] or None,
+                arxiv=v["arxiv"],
+                venue=v["venue"],
+                tags=v["tags"].replace(",", " ").split(),
+                comment=v["comment"],
+            )
+        except ValidationError as exc:
+            self.query_one("#add-error", Label).update(Content(str(exc)))
+            return
+        self.dismiss({"paper": paper})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, generated from the same table as the bindings."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        parts: list[tuple[str, str] | str] = [("Keys\n\n", "bold")]
+        for key, text in LIST_KEYS:
+            parts += [(f"{key:<20}", "$text-accent"), f"{text}\n"]
+        parts.append("\n")
+        for command in COMMANDS:
+            key = command.key_text or "(palette)"
+            parts += [(f"{key:<20}", "$text-accent"), f"{command.help}\n"]
+        parts += [
+            "\n",
+            ("In the editor: ", "bold"),
+            "ctrl+s saves, escape leaves (asks when changed), ctrl+o opens $EDITOR.\n",
+            ("In dialogs: ", "bold"),
+            "tab moves, ctrl+s submits, y/enter accepts, n/escape refuses.\n",
+        ]
+        with VerticalScroll(classes="dialog-box help"):
+            yield Static(Content.assemble(*parts))
+            yield Label(Content("escape: close"), classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,945 @@
+"""The main screen: the controller that owns the state.
+
+State: the library (all papers), the filter, the sort, the marks and the
+selected key. The visible list is derived from them. Panes post messages up
+(highlighted, tag toggled, save requested); this screen changes the state,
+redraws what depends on it, and hands changes to the store on a single
+background thread, in order, so a save never stalls typing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import AppFocus
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown, Static, TextArea
+
+from ..cite import FORMATS as CITE_FORMATS
+from ..cite import cite
+from ..clipboard import Clipboard
+from ..keys import COMMANDS
+from ..model import STATUSES, Paper, normalize_tag, now_iso, parse_tags, plain_text
+from ..search import SORTS, Filter, Library
+from ..settings import Settings
+from ..store import ConflictError, LoadError, Store, StoreError
+from ..widgets.comment_pane import CommentPane
+from ..widgets.paper_list import PaperList
+from ..widgets.tag_filter import TagFilter
+from .dialogs import AddPaperScreen, ChoiceScreen, ConfirmScreen, HelpScreen, TextPrompt
+
+if TYPE_CHECKING:
+    from ..app import PaperApp
+
+UNDO_DEPTH = 50
+
+
+@dataclass(slots=True)
+class UndoStep:
+    """What to put back: the papers as they were (None = did not exist), and where."""
+
+    description: str
+    before: list[tuple[str, Paper | None, int]]  # (key now, old paper or None, position)
+    after_keys: list[str]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        *[c.binding() for c in COMMANDS if c.keys],
+        Binding("escape", "back", "Back", show=False),
+        Binding("ctrl+s", "save_comment", "Save", show=False, priority=True),
+        Binding("ctrl+o", "edit_external", "Edit in $EDITOR", show=False),
+    ]
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+
+    def __init__(self, store: Store | None, path: Path, load_error: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.path = path
+        self.load_error = load_error
+        self.library = Library(store.papers if store else [])
+        self.settings: Settings = Settings.load()
+        view = self.settings.view_for(path)
+        self.sort = view.sort if view.sort in SORTS else "added"
+        self.filter = Filter(
+            query=view.query,
+            tags=frozenset(t for t in view.tags if t in self.library.all_tags()),
+            tag_mode=view.tag_mode if view.tag_mode in ("all", "any") else "all",
+            status=view.status if view.status in STATUSES else "",
+            starred=view.starred,
+        )
+        self.selected: str | None = view.selected or None
+        self.marks: set[str] = set()
+        self.editing: str | None = None
+        self.editing_original = ""
+        self.unsaved: set[str] = set()
+        self.undo_stack: list[UndoStep] = []
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paper-tui-save")
+        self._pending: list[Future[None]] = []
+        self._draft_timer: Any = None
+        self._external_noted = False
+        self._view_slots: list[int] = []
+
+    @property
+    def papp(self) -> PaperApp:
+        return self.app  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="banner")
+        with Horizontal(id="panes"):
+            with Vertical(id="list-column"):
+                yield Input(placeholder="/ to search", id="search")
+                yield PaperList(id="paper-list")
+            with Vertical(id="side-column"):
+                yield CommentPane(id="comment-pane")
+                yield TagFilter(id="tag-filter")
+        yield Static(id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).value = self.filter.query
+        self.query_one("#tag-filter", TagFilter).border_title = "Tags"
+        self.query_one("#comment-pane", CommentPane).border_title = "Comment"
+        self._update_banner()
+        self.refresh_view(keep=self.selected)
+        self.query_one(PaperList).focus()
+        self.set_interval(2.0, self.check_external_change)
+        if self.store is not None:
+            if self.store.migrated and not self.store.readonly_reason:
+                self._submit(self.store.save_pending_migration, "migration")
+            drafts = self.store.load_drafts()
+            if drafts:
+                self.call_after_refresh(self._offer_drafts, drafts)
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        reason = self.load_error or (self.store.readonly_reason if self.store else None)
+        text = f"paper-tui · {self.path}"
+        if reason:
+            text += f"  ·  READ-ONLY: {reason}"
+        banner.update(Content(text))
+        banner.set_class(bool(reason), "-readonly")
+
+    @property
+    def readonly_reason(self) -> str | None:
+        if self.store is None:
+            return self.load_error or "the log could not be opened"
+        return self.store.readonly_reason
+
+    # ------------------------------------------------------------------ the view
+
+    def refresh_view(self, keep: str | None = None) -> None:
+        """Recompute the visible list from the state and redraw what depends on it."""
+        slots = self.library.view_slots(self.filter, self.sort)
+        self._view_slots = slots
+        plist = self.query_one(PaperList)
+        plist.set_marks(frozenset(self.marks))
+        plist.set_rows(slots, self.library.paper_at, keep=keep if keep else self.selected)
+        self._refresh_tags()
+        self._refresh_status()
+
+    def _refresh_tags(self) -> None:
+        counts = self.library.tag_counts(self._view_slots)
+        self.query_one(TagFilter).show_tags(counts, self.filter.tags, self.library.all_tags())
+        mode = "all of" if self.filter.tag_mode == "all" else "any of"
+        self.query_one(TagFilter).border_subtitle = mode
+
+    def _refresh_status(self) -> None:
+        parts = [f"{len(self._view_slots)} of {len(self.library)} papers"]
+        if self.filter.active:
+            parts.append(self.filter.describe())
+        parts.append(f"sort: {SORTS[self.sort]}")
+        if self.marks:
+            parts.append(f"{len(self.marks)} marked")
+        if self.unsaved:
+            parts.append(f"{len(self.unsaved)} NOT SAVED")
+        if self.editing:
+            parts.append("editing")
+        self.query_one("#status-line", Static).update(Content("  ·  ".join(parts)))
+
+    def current_paper(self) -> Paper | None:
+        return self.library.get(self.selected) if self.selected else None
+
+    def _show_selected(self) -> None:
+        self.query_one(CommentPane).show(self.current_paper())
+
+    @on(PaperList.Highlighted)
+    def highlighted(self, event: PaperList.Highlighted) -> None:
+        if self.editing and event.key != self.editing:
+            return
+        self.selected = event.key
+        self._show_selected()
+
+    @on(PaperList.Chosen)
+    def chosen(self, event: PaperList.Chosen) -> None:
+        self.action_edit()
+
+    @on(PaperList.MarkToggled)
+    def mark_toggled(self, event: PaperList.MarkToggled) -> None:
+        self.marks ^= {event.key}
+        self.query_one(PaperList).set_marks(frozenset(self.marks))
+        self.query_one(PaperList).action_cursor(1)
+        self._refresh_status()
+
+    @on(TagFilter.Toggled)
+    def tag_toggled(self, event: TagFilter.Toggled) -> None:
+        self.filter = _replace(self.filter, tags=self.filter.tags ^ {event.tag})
+        self.refresh_view()
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        if event.value != self.filter.query:
+            self.filter = _replace(self.filter, query=event.value)
+            self.refresh_view()
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(PaperList).focus()
+
+    # ------------------------------------------------------------------ moving around
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_tags(self) -> None:
+        self.query_one(TagFilter).focus()
+
+    def action_back(self) -> None:
+        focused = self.focused
+        if self.editing:
+            self._leave_editor()
+        elif focused is not None and focused.id == "search":
+            search = self.query_one("#search", Input)
+            search.value = ""
+            self.query_one(PaperList).focus()
+        elif isinstance(focused, TagFilter):
+            self.query_one(PaperList).focus()
+        elif self.marks:
+            self.action_clear_marks()
+
+    def action_clear_filters(self) -> None:
+        self.filter = Filter(tag_mode=self.filter.tag_mode)
+        self.query_one("#search", Input).value = ""
+        self.refresh_view()
+
+    def action_toggle_tag_mode(self) -> None:
+        mode = "any" if self.filter.tag_mode == "all" else "all"
+        self.filter = _replace(self.filter, tag_mode=mode)
+        self.refresh_view()
+        self.notify(f"Tag filter: papers with {mode} of the chosen tags")
+
+    def action_cycle_status_filter(self) -> None:
+        order = ["", *STATUSES]
+        status = order[(order.index(self.filter.status) + 1) % len(order)]
+        self.filter = _replace(self.filter, status=status)
+        self.refresh_view()
+        self.notify(f"Showing {status or 'all'} papers")
+
+    def action_toggle_starred_filter(self) -> None:
+        self.filter = _replace(self.filter, starred=not self.filter.starred)
+        self.refresh_view()
+
+    def action_cycle_sort(self) -> None:
+        names = list(SORTS)
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self.refresh_view()
+        self.notify(f"Sorted by {SORTS[self.sort]}")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_toggle_mark(self) -> None:
+        self.query_one(PaperList).action_mark()
+
+    def action_clear_marks(self) -> None:
+        self.marks.clear()
+        self.query_one(PaperList).set_marks(frozenset())
+        self._refresh_status()
+
+    def jump_to(self, key: str) -> None:
+        """Select a paper by key, clearing filters if they hide it (palette jump)."""
+        plist = self.query_one(PaperList)
+        if not plist.select_key(key):
+            self.action_clear_filters()
+            plist.select_key(key)
+        plist.focus()
+
+    # ------------------------------------------------------------------ persistence
+
+    def _submit(self, job: Callable[[], None], what: str, keys: tuple[str, ...] = ()) -> None:
+        """Run a store change on the save thread; report the outcome on the UI thread."""
+
+        def run() -> None:
+            try:
+                job()
+            except ConflictError as exc:
+                self.app.call_from_thread(self._save_conflict, str(exc), keys)
+            except StoreError as exc:
+                self.app.call_from_thread(self._save_failed, str(exc), keys)
+            else:
+                self.app.call_from_thread(self._saved, keys)
+
+        self.unsaved |= set(keys)
+        self._refresh_status()
+        future = self._saver.submit(run)
+        self._pending = [f for f in self._pending if not f.done()] + [future]
+
+    def wait_for_saves(self) -> None:
+        """Block until queued saves reached the disk (quit, tests)."""
+        for future in list(self._pending):
+            future.result()
+
+    def _saved(self, keys: tuple[str, ...]) -> None:
+        self.unsaved -= set(keys)
+        self._refresh_status()
+
+    def _save_failed(self, message: str, keys: tuple[str, ...]) -> None:
+        self._refresh_status()
+        self.notify(
+            f"{message} Your change is kept in the app; it is not on disk.",
+            title="Not saved",
+            severity="error",
+            timeout=10,
+        )
+
+    def _save_conflict(self, message: str, keys: tuple[str, ...]) -> None:
+        """Someone else wrote the file: reload theirs, keep ours to re-apply."""
+        mine = {k: self.library.get(k) for k in keys}
+        self.reload(quiet=True)
+        comment_key = next((k for k in keys if mine.get(k) is not None), None)
+        self.unsaved.clear()
+        if comment_key and comment_key in self.library:
+            paper = mine[comment_key]
+            assert paper is not None
+            self.jump_to(comment_key)
+            self.editing_original = self.library.get(comment_key).comment  # type: ignore[union-attr]
+            self._start_editor(comment_key, paper.comment)
+        self.notify(
+            f"{message} It was reloaded; your text is still in the editor: "
+            "ctrl+s saves it over the new version.",
+            title="Changed on disk",
+            severity="warning",
+            timeout=12,
+        )
+
+    def _refuse_readonly(self) -> bool:
+        reason = self.readonly_reason
+        if reason:
+            self.notify(f"Read-only: {reason}.", severity="warning")
+            return True
+        return False
+
+    def _change(self, description: str, new: list[tuple[Paper, str]]) -> None:
+        """Apply edits to papers (new version, old key): screen, undo, disk."""
+        before = []
+        for paper, old_key in new:
+            old = self.library.get(old_key)
+            before.append((paper.key, old, 0))
+            self.library.replace(paper, old_key)
+        self._push_undo(UndoStep(description, before, [p.key for p, _ in new]))
+        store = self.store
+        assert store is not None
+        self._submit(lambda: store.update_many(new), description, tuple(p.key for p, _ in new))
+        self.refresh_view(keep=self.selected)
+        self._show_selected()
+
+    def _push_undo(self, step: UndoStep) -> None:
+        self.undo_stack.append(step)
+        del self.undo_stack[:-UNDO_DEPTH]
+
+    def check_external_change(self) -> None:
+        """Pick up changes made by other programs while we are idle."""
+        store = self.store
+        if store is None or not store.changed_on_disk():
+            self._external_noted = False
+            return
+        if self.editing or self.unsaved or self._pending_saves():
+            if not self._external_noted:
+                self._external_noted = True
+                self.notify(
+                    "The log changed on disk. It will be reloaded when you finish editing.",
+                    severity="warning",
+                )
+            return
+        self.reload(quiet=False)
+
+    def _pending_saves(self) -> bool:
+        return any(not f.done() for f in self._pending)
+
+    @on(AppFocus)
+    def app_focus(self) -> None:
+        self.check_external_change()
+
+    def reload(self, quiet: bool = False) -> None:
+        """Read the file again (keeping the filter and the selection)."""
+        old = self.store
+        self.wait_for_saves()
+        if old is not None:
+            old.close()
+        try:
+            self.store = Store.open(self.path, readonly=bool(old and old.readonly_reason == "opened read-only"))
+            self.load_error = None
+        except LoadError as exc:
+            self.store = None
+            self.load_error = str(exc)
+            self.notify(str(exc), title="Could not reload", severity="error", timeout=10)
+        self.library = Library(self.store.papers if self.store else [])
+        self.filter = _replace(
+            self.filter, tags=frozenset(t for t in self.filter.tags if t in self.library.all_tags())
+        )
+        self.marks &= self.library.keys()
+        self.undo_stack.clear()
+        self._update_banner()
+        self.refresh_view(keep=self.selected)
+        self._show_selected()
+        if not quiet and self.store is not None:
+            self.notify(f"Reloaded {self.path.name}: it changed on disk.")
+
+    def action_reload(self) -> None:
+        if self.editing or self.unsaved:
+            self.notify("Finish or leave the editor first.", severity="warning")
+            return
+        self.reload(quiet=True)
+        self.notify("Reloaded.")
+
+    # ------------------------------------------------------------------ editing the comment
+
+    def action_edit(self) -> None:
+        paper = self.current_paper()
+        if paper is None or self.editing:
+            return
+        if self._refuse_readonly():
+            return
+        self.editing_original = paper.comment
+        self._start_editor(paper.key, paper.comment)
+
+    def _start_editor(self, key: str, text: str) -> None:
+        self.editing = key
+        self.query_one(CommentPane).start_editing(text)
+        self._refresh_status()
+
+    @on(TextArea.Changed, "#comment-editor")
+    def editor_changed(self, event: TextArea.Changed) -> None:
+        """Keep a draft beside the log while typing, so a crash loses nothing."""
+        if not self.editing or self.store is None:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(0.8, self._write_draft)
+
+    def _write_draft(self) -> None:
+        if self.editing and self.store is not None:
+            store, key = self.store, self.editing
+            text = self.query_one(CommentPane).editor.text
+            self._saver.submit(store.save_draft, key, text)
+
+    def _editor_text(self) -> str:
+        return self.query_one(CommentPane).editor.text
+
+    def action_save_comment(self) -> None:
+        if not self.editing:
+            focused = self.app.focused
+            if focused is not None and focused.id == "search":
+                self.query_one(PaperList).focus()
+            return
+        key = self.editing
+        text = self._editor_text()
+        paper = self.library.get(key)
+        self._close_editor()
+        if paper is None:
+            return
+        if text == paper.comment and key not in self.unsaved:
+            self.notify("No changes to save.")
+            self._drop_draft(key)
+            return
+        self._change("edit comment", [(paper.copy(comment=text, edited=now_iso()), key)])
+        self._drop_draft(key)
+        self.notify(f"Saved the comment of {key}.")
+
+    def _drop_draft(self, key: str) -> None:
+        if self.store is not None:
+            self._saver.submit(self.store.save_draft, key, None)
+
+    def _close_editor(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self.editing = None
+        self.query_one(CommentPane).stop_editing()
+        self.query_one(PaperList).focus()
+        self._show_selected()
+        self._refresh_status()
+
+    def _leave_editor(self) -> None:
+        key = self.editing
+        if key is None:
+            return
+        text = self._editor_text()
+        paper = self.library.get(key)
+        if paper is None or text == paper.comment:
+            self._close_editor()
+            if key:
+                self._drop_draft(key)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save_comment()
+            elif choice == "discard":
+                self._close_editor()
+                self._drop_draft(key)
+                self.notify("Changes discarded.")
+            else:
+                self.query_one(CommentPane).editor.focus()
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "The comment has unsaved changes.",
+                [("save", "Save"), ("discard", "Discard changes"), ("keep", "Keep editing")],
+            ),
+            answer,
+        )
+
+    def action_edit_external(self) -> None:
+        """Edit in $EDITOR through the terminal's suspend; saved like an in-place edit."""
+        paper = self.current_paper()
+        if paper is None or self._refuse_readonly():
+            return
+        text = self._editor_text() if self.editing else paper.comment
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
+            fh.write(text)
+            name = fh.name
+        try:
+            with self.app.suspend():
+                result = subprocess.run([*editor.split(), name], check=False)
+            new_text = Path(name).read_text(encoding="utf-8")
+        except Exception as exc:
+            self.notify(f"Could not run {editor}: {exc}", severity="error")
+            return
+        finally:
+            Path(name).unlink(missing_ok=True)
+        if result.returncode != 0:
+            self.notify(f"{editor} exited with {result.returncode}; nothing saved.", severity="warning")
+            return
+        if not self.editing:
+            self.editing_original = paper.comment
+            self._start_editor(paper.key, new_text)
+        else:
+            self.query_one(CommentPane).editor.load_text(new_text)
+        self.action_save_comment()
+
+    async def _offer_drafts(self, drafts: dict[str, str]) -> None:
+        for key, text in drafts.items():
+            paper = self.library.get(key)
+            if paper is None or text == paper.comment:
+                self._drop_draft(key)
+                continue
+
+            def answer(restore: bool | None, key: str = key, text: str = text) -> None:
+                if restore:
+                    self.jump_to(key)
+                    self.editing_original = self.library.get(key).comment  # type: ignore[union-attr]
+                    self._start_editor(key, text)
+                    self.notify("Draft restored: ctrl+s saves it, escape discards it.")
+                else:
+                    self._drop_draft(key)
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"An unsaved comment for {key} was left by a crash. Restore it?",
+                    text[:400],
+                ),
+                answer,
+            )
+            break
+
+    # ------------------------------------------------------------------ paper fields
+
+    def action_edit_tags(self) -> None:
+        paper = self.current_paper()
+        if paper is None or self._refuse_readonly():
+            return
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            tags = parse_tags(value)
+            if tags != paper.tags:
+                self._change("edit tags", [(paper.copy(tags=tags, edited=now_iso()), paper.key)])
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Tags of {paper.key}",
+                " ".join(paper.tags),
+                hint="space-separated; tab completes a known tag    enter: save    escape: cancel",
+                completions=self.library.all_tags(),
+            ),
+            done,
+        )
+
+    def action_cycle_status(self) -> None:
+        paper = self.current_paper()
+        if paper is None or self._refuse_readonly():
+            return
+        status = STATUSES[(STATUSES.index(paper.status) + 1) % len(STATUSES)] if paper.status in STATUSES else STATUSES[0]
+        self._change("status", [(paper.copy(status=status, edited=now_iso()), paper.key)])
+        self.notify(f"{paper.key}: {status}")
+
+    def action_toggle_star(self) -> None:
+        paper = self.current_paper()
+        if paper is None or self._refuse_readonly():
+            return
+        self._change("star", [(paper.copy(starred=not paper.starred, edited=now_iso()), paper.key)])
+
+    def action_rename_tag(self) -> None:
+        if self._refuse_readonly():
+            return
+
+        def got_old(old: str | None) -> None:
+            if not old:
+                return
+            old_tag = normalize_tag(old)
+            if old_tag not in self.library.all_tags():
+                self.notify(f"No paper has the tag {old_tag!r}.", severity="warning")
+                return
+
+            def got_new(new: str | None) -> None:
+                new_tag = normalize_tag(new or "")
+                if not new_tag or new_tag == old_tag:
+                    return
+                changed = []
+                for p in self.library.view(Filter(tags=frozenset({old_tag}))):
+                    tags = [new_tag if t == old_tag else t for t in p.tags]
+                    changed.append((p.copy(tags=list(dict.fromkeys(tags)), edited=now_iso()), p.key))
+                self.filter = _replace(self.filter, tags=self.filter.tags - {old_tag})
+                self._change(f"rename tag {old_tag}", changed)
+                self.notify(f"Renamed #{old_tag} to #{new_tag} on {len(changed)} papers.")
+
+            self.app.push_screen(TextPrompt(f"Rename #{old_tag} to (an existing tag merges)", old_tag, completions=self.library.all_tags()), got_new)
+
+        self.app.push_screen(TextPrompt("Tag to rename", completions=self.library.all_tags()), got_old)
+
+    def action_open_paper(self) -> None:
+        paper = self.current_paper()
+        if paper is None:
+            return
+        link = paper.link
+        if not link:
+            self.notify("This paper has no link.", severity="warning")
+            return
+        import webbrowser
+
+        try:
+            opened = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and webbrowser.open(link)
+        except Exception:
+            opened = False
+        if opened:
+            self.notify(f"Opened {link}")
+        else:
+            result = self.papp.clipboard_tool.copy(link)
+            how = "copied" if result.ok else "could not copy it"
+            self.notify(f"No browser here: {link} ({how})", timeout=10)
+
+    # ------------------------------------------------------------------ add, delete, undo
+
+    def action_add(self) -> None:
+        if self._refuse_readonly():
+            return
+
+        def done(result: dict[str, Any] | None) -> None:
+            if not result:
+                return
+            paper: Paper = result["paper"]
+            from ..importer import find_duplicate
+
+            dup = find_duplicate(self.library.papers(), paper)
+            if dup is not None:
+                self.jump_to(dup.key)
+                self.notify(f"Already in the log as {dup.key}; selected it.", severity="warning")
+                return
+            self.library.add(paper)
+            self._push_undo(UndoStep("add", [(paper.key, None, 0)], [paper.key]))
+            store = self.store
+            assert store is not None
+            self._submit(lambda: store.add(paper), "add", (paper.key,))
+            self.jump_to(paper.key)
+            self.refresh_view(keep=paper.key)
+            self.notify(f"Added {paper.key}.")
+
+        self.app.push_screen(AddPaperScreen(self.library.keys(), self.library.all_tags()), done)
+
+    def action_delete(self) -> None:
+        if self._refuse_readonly():
+            return
+        keys = [k for k in self.query_one(PaperList).all_keys() if k in self.marks] if self.marks else []
+        if not keys:
+            paper = self.current_paper()
+            if paper is None:
+                return
+            keys = [paper.key]
+        label = keys[0] if len(keys) == 1 else f"{len(keys)} marked papers"
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            before = []
+            for key in keys:
+                before.append((key, self.library.get(key), self.library.position(key)))
+            for key in keys:
+                self.library.remove(key)
+            self.marks -= set(keys)
+            self._push_undo(UndoStep(f"delete {label}", before, []))
+            store = self.store
+            assert store is not None
+            self._submit(lambda: store.delete_many(keys), "delete", tuple(keys))
+            self.refresh_view()
+            self.notify(f"Deleted {label}. u undoes it.")
+
+        title = plain_text(self.library.get(keys[0]).title) if len(keys) == 1 else ""  # type: ignore[union-attr]
+        self.app.push_screen(ConfirmScreen(f"Delete {label}?", title), done)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.")
+            return
+        if self._refuse_readonly():
+            return
+        step = self.undo_stack.pop()
+        store = self.store
+        assert store is not None
+        restore_order = False
+        updates: list[tuple[Paper, str]] = []
+        removals: list[str] = []
+        for key, old, position in step.before:
+            if old is None:  # undo an add
+                if key in self.library:
+                    self.library.remove(key)
+                    removals.append(key)
+            elif key in self.library:  # undo an edit
+                self.library.replace(old, key)
+                updates.append((old, key))
+            else:  # undo a delete
+                self.library.insert_at(position, old)
+                restore_order = True
+        papers = self.library.papers()
+
+        def job() -> None:
+            with store.batch():
+                if restore_order:
+                    store.reorder(papers)
+                else:
+                    if updates:
+                        store.update_many(updates)
+                    if removals:
+                        store.delete_many(removals)
+
+        self._submit(job, "undo", tuple(k for k, _, _ in step.before))
+        first = step.before[0][1] if step.before else None
+        self.refresh_view(keep=first.key if first else self.selected)
+        self._show_selected()
+        self.notify(f"Undid: {step.description}.")
+
+    # ------------------------------------------------------------------ citations
+
+    def _cite_targets(self) -> list[Paper]:
+        if self.marks:
+            return [self.library.paper_at(s) for s in self._view_slots if self.library.paper_at(s).key in self.marks] or [
+                p for k in sorted(self.marks) if (p := self.library.get(k))
+            ]
+        paper = self.current_paper()
+        return [paper] if paper else []
+
+    def copy_citations(self, papers: list[Paper], fmt: str) -> None:
+        if not papers:
+            self.notify("No paper to cite.", severity="warning")
+            return
+        text = cite(papers, fmt)
+        result = self.papp.clipboard_tool.copy(text)
+        what = papers[0].key if len(papers) == 1 else f"{len(papers)} papers"
+        if result.ok:
+            self.notify(f"Copied {CITE_FORMATS[fmt]} of {what}: {result.message}.")
+        else:
+            self.notify(f"Could not copy: {result.message}.", severity="error", timeout=10)
+
+    def action_cite(self) -> None:
+        self.copy_citations(self._cite_targets(), self.settings.cite_format if self.settings.cite_format in CITE_FORMATS else "bibtex")
+
+    def action_cite_as(self) -> None:
+        def done(fmt: str | None) -> None:
+            if fmt:
+                self.settings.cite_format = fmt
+                self.settings.save()
+                self.copy_citations(self._cite_targets(), fmt)
+
+        self.app.push_screen(
+            ChoiceScreen("Copy the citation as", list(CITE_FORMATS.items()), highlight=self.settings.cite_format),
+            done,
+        )
+
+    def action_cite_view(self) -> None:
+        papers = [self.library.paper_at(s) for s in self._view_slots]
+        self.copy_citations(papers, self.settings.cite_format if self.settings.cite_format in CITE_FORMATS else "bibtex")
+
+    # ------------------------------------------------------------------ import / export
+
+    def action_import_file(self) -> None:
+        if self._refuse_readonly():
+            return
+
+        def got(path: str | None) -> None:
+            if path:
+                self.run_import(Path(path).expanduser())
+
+        self.app.push_screen(TextPrompt("Import papers from (a .txt log, .md or .bib file)", placeholder="path/to/file.bib"), got)
+
+    @work(thread=True, exclusive=True, group="import")
+    def run_import(self, path: Path) -> None:
+        from ..formats import FormatError, read_file
+        from ..importer import plan_import
+
+        self.app.call_from_thread(self.notify, f"Importing {path.name}…")
+        try:
+            parsed = read_file(path)
+        except FormatError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Import failed", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._apply_import, parsed, plan_import(self.library.papers(), parsed.papers))
+
+    def _apply_import(self, parsed: Any, plan: Any) -> None:
+        store = self.store
+        assert store is not None
+        for _old, new in plan.merged:
+            self.library.replace(new, _old.key)
+        for paper in plan.added:
+            self.library.add(paper)
+        merged = [(new, old.key) for old, new in plan.merged]
+        added = list(plan.added)
+
+        def job() -> None:
+            with store.batch():
+                if merged:
+                    store.update_many(merged)
+                if added:
+                    store.add_many(added)
+
+        self._submit(job, "import", tuple(p.key for p in added))
+        self.undo_stack.clear()
+        self.refresh_view()
+        problems = len(parsed.problems) + len(plan.problems)
+        extra = f" ({problems} problems: see `paper-tui import --dry-run`)" if problems else ""
+        self.notify(f"Import: {plan.summary()}{extra}.", timeout=10)
+
+    def action_export_file(self) -> None:
+        def got(value: str | None) -> None:
+            if not value:
+                return
+            path = Path(value).expanduser()
+            fmt = {".md": "markdown", ".bib": "bibtex", ".json": "json", ".txt": "text"}.get(path.suffix.lower())
+            if fmt is None:
+                self.notify("Name a .md, .bib, .json or .txt file.", severity="warning")
+                return
+            from ..formats import export
+            from ..store import write_atomic
+
+            papers = [self.library.paper_at(s) for s in self._view_slots]
+            try:
+                write_atomic(path, export(papers, fmt).encode("utf-8"))
+            except StoreError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"Exported {len(papers)} papers to {path}.")
+
+        self.app.push_screen(TextPrompt("Export the current view to (.md, .bib, .json, .txt)", placeholder="reading-log.md"), got)
+
+    # ------------------------------------------------------------------ leaving
+
+    def remember_view(self) -> None:
+        view = self.settings.view_for(self.path)
+        view.sort = self.sort
+        view.query = self.filter.query
+        view.tags = sorted(self.filter.tags)
+        view.tag_mode = self.filter.tag_mode
+        view.status = self.filter.status
+        view.starred = self.filter.starred
+        view.selected = self.selected or ""
+        self.settings.theme = self.app.theme
+        self.settings.save()
+
+    def action_quit_app(self) -> None:
+        if self.editing and self._editor_text() != (self.library.get(self.editing) or Paper("", "x")).comment:
+
+            def answer(choice: str | None) -> None:
+                if choice == "save":
+                    self.action_save_comment()
+                    self.shutdown()
+                elif choice == "discard":
+                    key = self.editing
+                    self._close_editor()
+                    if key:
+                        self._drop_draft(key)
+                    self.shutdown()
+
+            self.app.push_screen(
+                ChoiceScreen(
+                    "Quit with an unsaved comment?",
+                    [("save", "Save and quit"), ("discard", "Discard and quit"), ("keep", "Keep editing")],
+                ),
+                answer,
+            )
+            return
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        self.wait_for_saves()
+        if self.unsaved:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.unsaved.clear()
+                    self.shutdown()
+
+            self.app.push_screen(
+                ConfirmScreen("Some changes could not be saved. Quit anyway and lose them?"), answer
+            )
+            return
+        self.remember_view()
+        self._saver.shutdown(wait=True)
+        if self.store is not None:
+            self.store.close()
+        self.app.exit()
+
+    # ------------------------------------------------------------------ key rules
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Single letters act on the paper only while no text box has focus."""
+        focused = self.app.focused
+        typing = isinstance(focused, Input) or (focused is not None and focused.id == "comment-editor")
+        if typing and action not in ("back", "save_comment", "edit_external", "quit_app"):
+            return False
+        if self.editing and action not in ("back", "save_comment", "edit_external", "quit_app", "help"):
+            return False
+        return True
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        self.app.open_url(event.href)
+
+
+def _replace(flt: Filter, **changes: Any) -> Filter:
+    from dataclasses import replace
+
+    return replace(flt, **changes)

@@ -1,0 +1,86 @@
+"""The comment pane: the selected paper's facts, its comment as Markdown, and the editor.
+
+User data reaches the screen only as `Content` built from plain strings, or as
+Markdown source, which Textual's Markdown widget turns into text, never into
+Textual markup; a title like `[/]` or a comment like `[bold]x` shows as typed.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Markdown, Static, TextArea
+
+from ..model import Paper, plain_text
+
+
+def paper_header(paper: Paper) -> Content:
+    """Title, authors, year and venue, arXiv link and tags, as plain styled text."""
+    parts: list[tuple[str, str] | str] = [(plain_text(paper.title), "bold"), "\n"]
+    if paper.authors:
+        parts += [(", ".join(plain_text(a) for a in paper.authors), "italic"), "\n"]
+    facts = [str(paper.year) if paper.year else "", paper.venue]
+    line = " · ".join(f for f in facts if f)
+    if line:
+        parts += [(line, "$text-muted"), "\n"]
+    if paper.arxiv_id:
+        parts += [("arXiv ", "$text-muted"), (paper.arxiv_id, "underline"), "\n"]
+    elif paper.link:
+        parts += [(paper.link, "underline"), "\n"]
+    if paper.tags:
+        parts += [(" ".join(f"#{t}" for t in paper.tags), "$text-accent"), "\n"]
+    status = paper.status + ("  ★ starred" if paper.starred else "")
+    parts += [(f"{status} · {paper.key}", "$text-muted")]
+    return Content.assemble(*parts)
+
+
+class CommentEditor(TextArea):
+    """The in-place editor: a plain TextArea (not `code_editor`), so `escape` reaches the screen."""
+
+
+class CommentPane(Vertical):
+    """Shows one paper; swaps its Markdown view for an editor while editing."""
+
+    DEFAULT_CSS = """
+    CommentPane {
+        #paper-header { padding: 0 1; margin-bottom: 1; }
+        #comment-scroll { height: 1fr; padding: 0 1; }
+        #comment-editor { display: none; height: 1fr; }
+        &.-editing #comment-scroll { display: none; }
+        &.-editing #comment-editor { display: block; }
+        #comment-hint { display: none; color: $text-muted; padding: 0 1; }
+        &.-editing #comment-hint { display: block; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="paper-header")
+        with VerticalScroll(id="comment-scroll", can_focus=False):
+            yield Markdown(id="comment-view", open_links=False)
+        yield CommentEditor(id="comment-editor", soft_wrap=True, show_line_numbers=False)
+        yield Static("ctrl+s save · escape leave · ctrl+o open in $EDITOR", id="comment-hint")
+
+    def show(self, paper: Paper | None) -> None:
+        header = self.query_one("#paper-header", Static)
+        view = self.query_one("#comment-view", Markdown)
+        if paper is None:
+            header.update(Content("No paper selected."))
+            view.update("")
+            return
+        header.update(paper_header(paper))
+        view.update(paper.comment or "*No comment yet: press e to write one.*")
+
+    @property
+    def editor(self) -> CommentEditor:
+        return self.query_one(CommentEditor)
+
+    def start_editing(self, text: str) -> None:
+        editor = self.editor
+        editor.load_text(text)
+        self.add_class("-editing")
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+
+    def stop_editing(self) -> None:
+        self.remove_class("-editing")

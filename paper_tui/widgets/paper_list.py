@@ -1,0 +1,278 @@
+"""The paper list: a Line API widget that draws only the rows on screen.
+
+DataTable and OptionList build every row up front (seconds at 100,000 papers);
+this widget keeps a list of slot numbers into the `Library` and renders the
+visible rows on demand, so a new view of any size costs one assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.events import Click, Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..model import Paper, plain_text
+
+STATUS_GLYPHS = {"unread": "○", "skimmed": "◐", "read": "●"}
+
+
+def fit(text: str, width: int) -> str:
+    """Cut or pad text to exactly `width` cells, wide (Japanese) characters included."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+class PaperList(ScrollView, can_focus=True):
+    """Rows of papers with a cursor; posts `Highlighted` when the cursor moves."""
+
+    BINDINGS = [
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("space,m", "mark", "Mark", show=False, id="list.mark"),
+        Binding("enter", "open", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "paper-list--cursor",
+        "paper-list--meta",
+        "paper-list--tags",
+        "paper-list--mark",
+        "paper-list--star",
+    }
+
+    DEFAULT_CSS = """
+    PaperList {
+        background: $surface;
+        overflow-x: hidden;
+        & > .paper-list--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .paper-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
+        & > .paper-list--meta { color: $text-muted; }
+        & > .paper-list--tags { color: $text-accent; }
+        & > .paper-list--mark { color: $text-success; text-style: bold; }
+        & > .paper-list--star { color: $text-warning; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        """The cursor is on a new paper (or on none, when the view is empty)."""
+
+        def __init__(self, key: str | None) -> None:
+            super().__init__()
+            self.key = key
+
+    class Chosen(Message):
+        """Enter on a paper: the user wants to work on it."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    class MarkToggled(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._slots: list[int] = []
+        self._paper_at: Callable[[int], Paper] = lambda slot: Paper(key="", title="")
+        self.marks: frozenset[str] = frozenset()
+        self._cache: dict[tuple[int, bool], Strip] = {}
+        self._last_key: str | None = None
+
+    # ---------------------------------------------------------------- data
+
+    def set_rows(
+        self,
+        slots: list[int],
+        paper_at: Callable[[int], Paper],
+        keep: str | None = None,
+    ) -> None:
+        """Show a new view; the cursor stays on `keep` when it is still visible."""
+        self._slots = slots
+        self._paper_at = paper_at
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(slots))
+        row = 0
+        if keep is not None:
+            for i, slot in enumerate(slots):
+                if paper_at(slot).key == keep:
+                    row = i
+                    break
+        self._last_key = None
+        self.cursor = row
+        self.refresh()
+
+    def set_marks(self, marks: frozenset[str]) -> None:
+        self.marks = marks
+        self._cache.clear()
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Redraw after papers changed in place (same view, new contents)."""
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return len(self._slots)
+
+    @property
+    def current(self) -> Paper | None:
+        if 0 <= self.cursor < len(self._slots):
+            return self._paper_at(self._slots[self.cursor])
+        return None
+
+    def visible_keys(self) -> list[str]:
+        """Keys of the rows now on screen (for tests and for the status line)."""
+        top = self.scroll_offset.y
+        end = min(len(self._slots), top + self.scrollable_content_region.height)
+        return [self._paper_at(self._slots[i]).key for i in range(top, end)]
+
+    def all_keys(self) -> list[str]:
+        return [self._paper_at(s).key for s in self._slots]
+
+    # ---------------------------------------------------------------- cursor
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self._slots) - 1)) if self._slots else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._cache.pop((old, True), None)
+        self._cache.pop((old, False), None)
+        self._cache.pop((new, True), None)
+        self._cache.pop((new, False), None)
+        self.refresh()
+        self.scroll_to_row(new)
+        paper = self.current
+        key = paper.key if paper else None
+        if key != self._last_key or key is None:
+            self._last_key = key
+            self.post_message(self.Highlighted(key))
+
+    def scroll_to_row(self, row: int) -> None:
+        height = self.scrollable_content_region.height or 1
+        top = self.scroll_offset.y
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self._slots) - 1
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.scrollable_content_region.height - 1)
+
+    def action_mark(self) -> None:
+        paper = self.current
+        if paper is not None:
+            self.post_message(self.MarkToggled(paper.key))
+
+    def action_open(self) -> None:
+        paper = self.current
+        if paper is not None:
+            self.post_message(self.Chosen(paper.key))
+
+    def select_key(self, key: str) -> bool:
+        for i, slot in enumerate(self._slots):
+            if self._paper_at(slot).key == key:
+                self.cursor = i
+                return True
+        return False
+
+    def on_click(self, event: Click) -> None:
+        row = event.y + self.scroll_offset.y
+        if 0 <= row < len(self._slots):
+            self.cursor = row
+            if event.chain == 2:
+                self.action_open()
+
+    def on_resize(self, event: Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(event.size.width, len(self._slots))
+        self.scroll_to_row(self.cursor)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    # ---------------------------------------------------------------- drawing
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if row >= len(self._slots):
+            return Strip.blank(width, self.rich_style)
+        cursor = row == self.cursor
+        cache_key = (row, cursor)
+        strip = self._cache.get(cache_key)
+        if strip is None or strip.cell_length != width:
+            strip = self._render_row(self._paper_at(self._slots[row]), width, cursor)
+            if len(self._cache) > 400:
+                self._cache.clear()
+            self._cache[cache_key] = strip
+        return strip.apply_offsets(0, row)
+
+    def _render_row(self, paper: Paper, width: int, cursor: bool) -> Strip:
+        base = self.rich_style
+        if cursor:
+            base = base + self.get_component_rich_style("paper-list--cursor")
+        meta = base + self.get_component_rich_style("paper-list--meta", partial=True)
+        tag_style = base + self.get_component_rich_style("paper-list--tags", partial=True)
+        mark_style = base + self.get_component_rich_style("paper-list--mark", partial=True)
+        star_style = base + self.get_component_rich_style("paper-list--star", partial=True)
+
+        marked = paper.key in self.marks
+        lead = [
+            Segment("✓" if marked else " ", mark_style),
+            Segment(STATUS_GLYPHS.get(paper.status, " "), meta),
+            Segment("★" if paper.starred else " ", star_style),
+            Segment(" ", base),
+        ]
+        year = f" {paper.year}" if paper.year else "     "
+        tags = " ".join(f"#{t}" for t in paper.tags)
+        room = width - 4 - len(year)
+        tag_room = 0
+        if width >= 60:
+            tag_room = max(0, room // 3)
+        title_room = max(0, room - tag_room)
+        segments = [
+            *lead,
+            Segment(fit(plain_text(paper.title), title_room), base),
+            Segment(year, meta),
+        ]
+        if tag_room and tags:
+            segments.append(Segment(fit("  " + tags, tag_room), tag_style))
+        strip = Strip(segments)
+        return strip.adjust_cell_length(width, base)
+
+
+__all__ = ["PaperList", "fit"]
