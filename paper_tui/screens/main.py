@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import AppFocus
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, Static, TextArea
 
@@ -86,6 +87,7 @@ class MainScreen(Screen[None]):
         self.editing: str | None = None
         self.editing_original = ""
         self.unsaved: set[str] = set()
+        self.failed_keys: set[str] = set()  # written by the save thread: not on disk
         self.undo_stack: list[UndoStep] = []
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paper-tui-save")
         self._pending: list[Future[None]] = []
@@ -281,23 +283,45 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ persistence
 
+    class SaveDone(Message):
+        """A store change finished on the save thread (posted thread-safely)."""
+
+        def __init__(self, keys: tuple[str, ...], error: StoreError | None) -> None:
+            super().__init__()
+            self.keys = keys
+            self.error = error
+
     def _submit(self, job: Callable[[], None], what: str, keys: tuple[str, ...] = ()) -> None:
-        """Run a store change on the save thread; report the outcome on the UI thread."""
+        """Run a store change on the save thread; the outcome comes back as a message.
+
+        A message, not `call_from_thread`: that blocks the save thread until the UI
+        runs the callback, which deadlocks when the UI is waiting for saves (quit).
+        """
 
         def run() -> None:
+            error: StoreError | None = None
             try:
                 job()
-            except ConflictError as exc:
-                self.app.call_from_thread(self._save_conflict, str(exc), keys)
             except StoreError as exc:
-                self.app.call_from_thread(self._save_failed, str(exc), keys)
+                error = exc
+                self.failed_keys.update(keys)
             else:
-                self.app.call_from_thread(self._saved, keys)
+                self.failed_keys.difference_update(keys)
+            self.post_message(self.SaveDone(keys, error))
 
         self.unsaved |= set(keys)
         self._refresh_status()
         future = self._saver.submit(run)
         self._pending = [f for f in self._pending if not f.done()] + [future]
+
+    @on(SaveDone)
+    def save_done(self, event: SaveDone) -> None:
+        if isinstance(event.error, ConflictError):
+            self._save_conflict(str(event.error), event.keys)
+        elif event.error is not None:
+            self._save_failed(str(event.error), event.keys)
+        else:
+            self._saved(event.keys)
 
     def wait_for_saves(self) -> None:
         """Block until queued saves reached the disk (quit, tests)."""
@@ -907,10 +931,11 @@ class MainScreen(Screen[None]):
 
     def shutdown(self) -> None:
         self.wait_for_saves()
-        if self.unsaved:
+        if self.failed_keys:
+
             def answer(yes: bool | None) -> None:
                 if yes:
-                    self.unsaved.clear()
+                    self.failed_keys.clear()
                     self.shutdown()
 
             self.app.push_screen(
