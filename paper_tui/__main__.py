@@ -88,7 +88,9 @@ def _command_parser() -> argparse.ArgumentParser:
 
     p = add("import", "Add papers from a file; duplicates are merged, never copied.")
     p.add_argument("file")
-    p.add_argument("--format", default="auto", choices=["auto", "text", "markdown", "bibtex", "json"])
+    p.add_argument(
+        "--format", default="auto", choices=["auto", "text", "markdown", "bibtex", "json"]
+    )
     p.add_argument("--tag", action="append", default=[], help="tag every imported paper")
     p.add_argument("--dry-run", action="store_true", help="only say what would happen")
 
@@ -173,7 +175,11 @@ def run_command(argv: Sequence[str]) -> int:
         paper = library.get(args.key)
         if paper is None:
             _fail(f"no paper with the key {args.key!r} in {store.path}")
-        _print(orjson.dumps(paper.to_dict(), option=orjson.OPT_INDENT_2).decode() if args.json else _show(paper))
+        _print(
+            orjson.dumps(paper.to_dict(), option=orjson.OPT_INDENT_2).decode()
+            if args.json
+            else _show(paper)
+        )
         return 0
     if args.command == "cite":
         if not args.keys and not args.tag:

@@ -27,7 +27,7 @@ FORMATS: dict[str, str] = {
     "url": "URL",
 }
 
-_VENUES: dict[str, str] = {
+_VENUES: dict[str, str] = {  # short name -> proceedings title
     "NeurIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
     "NIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
     "ICML": "Proceedings of the International Conference on Machine Learning (ICML)",

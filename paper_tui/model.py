@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -30,9 +30,7 @@ _ARXIV_IN_TEXT = re.compile(
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _TAG_BAD = re.compile(r"[\s,#]+")
 _KEY_OK = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
-_STOPWORDS = frozenset(
-    "a an the on of in for to and with from by at as via".split()
-)
+_STOPWORDS = frozenset("a an the on of in for to and with from by at as via".split())
 _NAME_PARTICLES = frozenset("van von de der den da di du del della le la dos das ter ten".split())
 _LATEX_BITS = re.compile(r"[\\{}$^_]")
 
@@ -162,7 +160,7 @@ def _coerce(name: str, value: Any, key: str) -> Any:
 
 def now_iso() -> str:
     """The current time, to the second, in UTC: for `edited` stamps."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def today_iso() -> str:

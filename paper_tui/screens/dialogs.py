@@ -125,7 +125,9 @@ class TextPrompt(ModalScreen[str | None]):
             yield Label(Content(self.title_text), classes="dialog-title")
             suggester = _LastWordSuggester(self.completions) if self.completions else None
             yield Input(self.value, placeholder=self.placeholder, suggester=suggester)
-            yield Label(Content(self.hint or "enter: save    escape: cancel"), classes="dialog-hint")
+            yield Label(
+                Content(self.hint or "enter: save    escape: cancel"), classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -30,7 +30,6 @@ from textual.widgets import Footer, Input, Markdown, Static, TextArea
 
 from ..cite import FORMATS as CITE_FORMATS
 from ..cite import cite
-from ..clipboard import Clipboard
 from ..keys import COMMANDS
 from ..model import STATUSES, Paper, normalize_tag, now_iso, parse_tags, plain_text
 from ..search import SORTS, Filter, Library
@@ -45,6 +44,8 @@ if TYPE_CHECKING:
     from ..app import PaperApp
 
 UNDO_DEPTH = 50
+_WHILE_TYPING = frozenset({"back", "save_comment", "edit_external", "quit_app"})
+_WHILE_EDITING = _WHILE_TYPING | {"help"}
 
 
 @dataclass(slots=True)
@@ -64,7 +65,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "edit_external", "Edit in $EDITOR", show=False),
     ]
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
 
     def __init__(self, store: Store | None, path: Path, load_error: str | None = None) -> None:
         super().__init__()
@@ -416,7 +417,9 @@ class MainScreen(Screen[None]):
         if old is not None:
             old.close()
         try:
-            self.store = Store.open(self.path, readonly=bool(old and old.readonly_reason == "opened read-only"))
+            self.store = Store.open(
+                self.path, readonly=bool(old and old.readonly_reason == "opened read-only")
+            )
             self.load_error = None
         except LoadError as exc:
             self.store = None
@@ -559,7 +562,9 @@ class MainScreen(Screen[None]):
         finally:
             Path(name).unlink(missing_ok=True)
         if result.returncode != 0:
-            self.notify(f"{editor} exited with {result.returncode}; nothing saved.", severity="warning")
+            self.notify(
+                f"{editor} exited with {result.returncode}; nothing saved.", severity="warning"
+            )
             return
         if not self.editing:
             self.editing_original = paper.comment
@@ -621,7 +626,11 @@ class MainScreen(Screen[None]):
         paper = self.current_paper()
         if paper is None or self._refuse_readonly():
             return
-        status = STATUSES[(STATUSES.index(paper.status) + 1) % len(STATUSES)] if paper.status in STATUSES else STATUSES[0]
+        status = (
+            STATUSES[(STATUSES.index(paper.status) + 1) % len(STATUSES)]
+            if paper.status in STATUSES
+            else STATUSES[0]
+        )
         self._change("status", [(paper.copy(status=status, edited=now_iso()), paper.key)])
         self.notify(f"{paper.key}: {status}")
 
@@ -650,14 +659,25 @@ class MainScreen(Screen[None]):
                 changed = []
                 for p in self.library.view(Filter(tags=frozenset({old_tag}))):
                     tags = [new_tag if t == old_tag else t for t in p.tags]
-                    changed.append((p.copy(tags=list(dict.fromkeys(tags)), edited=now_iso()), p.key))
+                    changed.append(
+                        (p.copy(tags=list(dict.fromkeys(tags)), edited=now_iso()), p.key)
+                    )
                 self.filter = _replace(self.filter, tags=self.filter.tags - {old_tag})
                 self._change(f"rename tag {old_tag}", changed)
                 self.notify(f"Renamed #{old_tag} to #{new_tag} on {len(changed)} papers.")
 
-            self.app.push_screen(TextPrompt(f"Rename #{old_tag} to (an existing tag merges)", old_tag, completions=self.library.all_tags()), got_new)
+            self.app.push_screen(
+                TextPrompt(
+                    f"Rename #{old_tag} to (an existing tag merges)",
+                    old_tag,
+                    completions=self.library.all_tags(),
+                ),
+                got_new,
+            )
 
-        self.app.push_screen(TextPrompt("Tag to rename", completions=self.library.all_tags()), got_old)
+        self.app.push_screen(
+            TextPrompt("Tag to rename", completions=self.library.all_tags()), got_old
+        )
 
     def action_open_paper(self) -> None:
         paper = self.current_paper()
@@ -670,7 +690,9 @@ class MainScreen(Screen[None]):
         import webbrowser
 
         try:
-            opened = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and webbrowser.open(link)
+            opened = bool(
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            ) and webbrowser.open(link)
         except Exception:
             opened = False
         if opened:
@@ -711,7 +733,11 @@ class MainScreen(Screen[None]):
     def action_delete(self) -> None:
         if self._refuse_readonly():
             return
-        keys = [k for k in self.query_one(PaperList).all_keys() if k in self.marks] if self.marks else []
+        keys = (
+            [k for k in self.query_one(PaperList).all_keys() if k in self.marks]
+            if self.marks
+            else []
+        )
         if not keys:
             paper = self.current_paper()
             if paper is None:
@@ -783,9 +809,11 @@ class MainScreen(Screen[None]):
 
     def _cite_targets(self) -> list[Paper]:
         if self.marks:
-            return [self.library.paper_at(s) for s in self._view_slots if self.library.paper_at(s).key in self.marks] or [
-                p for k in sorted(self.marks) if (p := self.library.get(k))
-            ]
+            return [
+                self.library.paper_at(s)
+                for s in self._view_slots
+                if self.library.paper_at(s).key in self.marks
+            ] or [p for k in sorted(self.marks) if (p := self.library.get(k))]
         paper = self.current_paper()
         return [paper] if paper else []
 
@@ -802,7 +830,10 @@ class MainScreen(Screen[None]):
             self.notify(f"Could not copy: {result.message}.", severity="error", timeout=10)
 
     def action_cite(self) -> None:
-        self.copy_citations(self._cite_targets(), self.settings.cite_format if self.settings.cite_format in CITE_FORMATS else "bibtex")
+        self.copy_citations(
+            self._cite_targets(),
+            self.settings.cite_format if self.settings.cite_format in CITE_FORMATS else "bibtex",
+        )
 
     def action_cite_as(self) -> None:
         def done(fmt: str | None) -> None:
@@ -812,13 +843,20 @@ class MainScreen(Screen[None]):
                 self.copy_citations(self._cite_targets(), fmt)
 
         self.app.push_screen(
-            ChoiceScreen("Copy the citation as", list(CITE_FORMATS.items()), highlight=self.settings.cite_format),
+            ChoiceScreen(
+                "Copy the citation as",
+                list(CITE_FORMATS.items()),
+                highlight=self.settings.cite_format,
+            ),
             done,
         )
 
     def action_cite_view(self) -> None:
         papers = [self.library.paper_at(s) for s in self._view_slots]
-        self.copy_citations(papers, self.settings.cite_format if self.settings.cite_format in CITE_FORMATS else "bibtex")
+        self.copy_citations(
+            papers,
+            self.settings.cite_format if self.settings.cite_format in CITE_FORMATS else "bibtex",
+        )
 
     # ------------------------------------------------------------------ import / export
 
@@ -830,7 +868,12 @@ class MainScreen(Screen[None]):
             if path:
                 self.run_import(Path(path).expanduser())
 
-        self.app.push_screen(TextPrompt("Import papers from (a .txt log, .md or .bib file)", placeholder="path/to/file.bib"), got)
+        self.app.push_screen(
+            TextPrompt(
+                "Import papers from (a .txt log, .md or .bib file)", placeholder="path/to/file.bib"
+            ),
+            got,
+        )
 
     @work(thread=True, exclusive=True, group="import")
     def run_import(self, path: Path) -> None:
@@ -841,9 +884,13 @@ class MainScreen(Screen[None]):
         try:
             parsed = read_file(path)
         except FormatError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Import failed", severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Import failed", severity="error", timeout=10
+            )
             return
-        self.app.call_from_thread(self._apply_import, parsed, plan_import(self.library.papers(), parsed.papers))
+        self.app.call_from_thread(
+            self._apply_import, parsed, plan_import(self.library.papers(), parsed.papers)
+        )
 
     def _apply_import(self, parsed: Any, plan: Any) -> None:
         store = self.store
@@ -874,7 +921,9 @@ class MainScreen(Screen[None]):
             if not value:
                 return
             path = Path(value).expanduser()
-            fmt = {".md": "markdown", ".bib": "bibtex", ".json": "json", ".txt": "text"}.get(path.suffix.lower())
+            fmt = {".md": "markdown", ".bib": "bibtex", ".json": "json", ".txt": "text"}.get(
+                path.suffix.lower()
+            )
             if fmt is None:
                 self.notify("Name a .md, .bib, .json or .txt file.", severity="warning")
                 return
@@ -889,7 +938,12 @@ class MainScreen(Screen[None]):
                 return
             self.notify(f"Exported {len(papers)} papers to {path}.")
 
-        self.app.push_screen(TextPrompt("Export the current view to (.md, .bib, .json, .txt)", placeholder="reading-log.md"), got)
+        self.app.push_screen(
+            TextPrompt(
+                "Export the current view to (.md, .bib, .json, .txt)", placeholder="reading-log.md"
+            ),
+            got,
+        )
 
     # ------------------------------------------------------------------ leaving
 
@@ -906,7 +960,10 @@ class MainScreen(Screen[None]):
         self.settings.save()
 
     def action_quit_app(self) -> None:
-        if self.editing and self._editor_text() != (self.library.get(self.editing) or Paper("", "x")).comment:
+        if (
+            self.editing
+            and self._editor_text() != (self.library.get(self.editing) or Paper("", "x")).comment
+        ):
 
             def answer(choice: str | None) -> None:
                 if choice == "save":
@@ -922,7 +979,11 @@ class MainScreen(Screen[None]):
             self.app.push_screen(
                 ChoiceScreen(
                     "Quit with an unsaved comment?",
-                    [("save", "Save and quit"), ("discard", "Discard and quit"), ("keep", "Keep editing")],
+                    [
+                        ("save", "Save and quit"),
+                        ("discard", "Discard and quit"),
+                        ("keep", "Keep editing"),
+                    ],
                 ),
                 answer,
             )
@@ -953,12 +1014,11 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Single letters act on the paper only while no text box has focus."""
         focused = self.app.focused
-        typing = isinstance(focused, Input) or (focused is not None and focused.id == "comment-editor")
-        if typing and action not in ("back", "save_comment", "edit_external", "quit_app"):
-            return False
-        if self.editing and action not in ("back", "save_comment", "edit_external", "quit_app", "help"):
-            return False
-        return True
+        typing = isinstance(focused, Input) or (
+            focused is not None and focused.id == "comment-editor"
+        )
+        allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None
+        return allowed is None or action in allowed
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         self.app.open_url(event.href)

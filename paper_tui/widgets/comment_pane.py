@@ -23,14 +23,15 @@ def paper_header(paper: Paper) -> Content:
     facts = [str(paper.year) if paper.year else "", paper.venue]
     line = " · ".join(f for f in facts if f)
     if line:
-        parts += [(line, "$text-muted"), "\n"]
+        parts.append((line, "$text-muted"))
     if paper.arxiv_id:
-        parts += [("arXiv ", "$text-muted"), (paper.arxiv_id, "underline"), "\n"]
+        parts += [(" · arXiv " if line else "arXiv ", "$text-muted"), (paper.arxiv_id, "underline")]
     elif paper.link:
-        parts += [(paper.link, "underline"), "\n"]
+        parts += [(" · " if line else "", "$text-muted"), (paper.link, "underline")]
+    parts.append("\n")
     if paper.tags:
-        parts += [(" ".join(f"#{t}" for t in paper.tags), "$text-accent"), "\n"]
-    status = paper.status + ("  ★ starred" if paper.starred else "")
+        parts += [(" ".join(f"#{t}" for t in paper.tags), "$text-accent"), "  "]
+    status = paper.status + (" ★" if paper.starred else "")
     parts += [(f"{status} · {paper.key}", "$text-muted")]
     return Content.assemble(*parts)
 
@@ -44,7 +45,7 @@ class CommentPane(Vertical):
 
     DEFAULT_CSS = """
     CommentPane {
-        #paper-header { padding: 0 1; margin-bottom: 1; }
+        #paper-header { padding: 0 1; margin-bottom: 1; max-height: 50%; }
         #comment-scroll { height: 1fr; padding: 0 1; }
         #comment-editor { display: none; height: 1fr; }
         &.-editing #comment-scroll { display: none; }

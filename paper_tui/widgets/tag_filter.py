@@ -29,7 +29,9 @@ class TagFilter(OptionList):
         super().__init__(id=id)
         self._shown: tuple[tuple[str, int, bool], ...] = ()
 
-    def show_tags(self, counts: Counter[str], selected: frozenset[str], totals: Counter[str]) -> None:
+    def show_tags(
+        self, counts: Counter[str], selected: frozenset[str], totals: Counter[str]
+    ) -> None:
         """Selected tags first, then by count in the view, then by name."""
         names = set(totals) | set(selected)
         order = sorted(names, key=lambda t: (t not in selected, -counts.get(t, 0), t))
