@@ -96,18 +96,23 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _describe_os_error(exc: OSError, path: Path, doing: str) -> str:
+def _why(exc: BaseException | None) -> str:
+    """The reason an OS call failed, in words for the user."""
+    if not isinstance(exc, OSError):
+        return str(exc) if exc is not None else "unknown error"
     if exc.errno == errno.ENOSPC:
-        why = "the disk is full"
-    elif exc.errno == errno.EDQUOT:
-        why = "the disk quota is exceeded"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
-        why = "permission denied"
-    elif exc.errno == errno.EROFS:
-        why = "the file system is read-only"
-    else:
-        why = exc.strerror or str(exc)
-    return f"Could not {doing} {path}: {why}."
+        return "the disk is full"
+    if exc.errno == errno.EDQUOT:
+        return "the disk quota is exceeded"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    return exc.strerror or str(exc)
+
+
+def _describe_os_error(exc: OSError, path: Path, doing: str) -> str:
+    return f"Could not {doing} {path}: {_why(exc)}."
 
 
 def _temp_prefix(path: Path) -> str:
@@ -237,10 +242,16 @@ class AtomicJSONStorage(Storage):
             backup = self.path.with_name(self.path.name + ".bak")
             try:
                 previous = self.path.read_bytes()
-                log_mode: int | None = stat.S_IMODE(self.path.stat().st_mode)
+                log_mode = stat.S_IMODE(self.path.stat().st_mode)
             except OSError as exc:
                 raise SaveError(_describe_os_error(exc, self.path, "back up")) from exc
-            write_atomic(backup, previous, mode=log_mode)
+            try:
+                write_atomic(backup, previous, mode=log_mode)
+            except SaveError as exc:
+                raise SaveError(
+                    f"Not saved: could not keep the previous version of {self.path} "
+                    f"as {backup.name}: {_why(exc.__cause__)}."
+                ) from exc
             self.backed_up = True
         self.stamp = write_atomic(self.path, payload)
         self.pending = False
@@ -274,7 +285,48 @@ def _parse(path: Path) -> dict[str, Any]:
             f"{path} is JSON but not a reading log: expected an object with a "
             f"{PAPERS!r} table, found {type(data).__name__}."
         )
+    _check_repeated_names(raw, data, path)
     return data
+
+
+def _check_repeated_names(raw: bytes, data: dict[str, Any], path: Path) -> None:
+    """Refuse a file in which one object names a table or document twice.
+
+    JSON parsers (orjson included) silently keep the last of repeated names, so
+    two `"22": {...}` documents, as left by merging two versions of a log kept in
+    git, would lose a paper without a word, and the next save would make that
+    final. In the layout this module writes, tables sit on lines indented by two
+    spaces and documents by four, and nothing else starts a line that way, so
+    counting such lines (fast, C-level) finds the suspects; only then is the file
+    parsed again, slowly, to name the repeated key. Files in another layout skip
+    the check.
+    """
+    tables = [t for t in data.values() if isinstance(t, dict)]
+    suspect = raw.count(b'\n  "') > len(data) or (
+        len(tables) == len(data) and raw.count(b'\n    "') > sum(len(t) for t in tables)
+    )
+    if not suspect:
+        return
+    import json
+
+    repeated: list[str] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen and not repeated:
+                repeated.append(name)
+            seen.add(name)
+        return dict(pairs)
+
+    with contextlib.suppress(ValueError):
+        json.loads(raw, object_pairs_hook=pairs_hook)
+    if repeated:
+        raise LoadError(
+            f"{path}: {repeated[0]!r} appears twice in the same object (as a hand-made "
+            "merge of two versions can leave it); reading it would silently drop one of "
+            "them, so please fix the file first."
+        )
 
 
 @dataclass(slots=True)
