@@ -133,7 +133,7 @@ class Paper:
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Paper) if f.name != "extra")
-_FIELD_SET = frozenset(_FIELD_NAMES) | {"extra"}
+_FIELD_SET = frozenset(_FIELD_NAMES)
 
 
 def _coerce(name: str, value: Any, key: str) -> Any:
@@ -215,9 +215,17 @@ def is_arxiv_id(text: str) -> bool:
 def normalize_doi(text: str) -> str:
     """A DOI from `doi:...`, `https://doi.org/...` or bare; '' if none."""
     text = text.strip()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:", "DOI:"):
-        if text.startswith(prefix):
+    lowered = text.lower()
+    for prefix in (
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ):
+        if lowered.startswith(prefix):
             text = text[len(prefix) :]
+            break
     return text if _DOI.match(text) else ""
 
 

@@ -658,7 +658,12 @@ class Store:
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
     def save_draft(self, key: str, text: str | None) -> None:
-        """Keep (or with None, drop) the draft of one comment; best effort, never raises."""
+        """Keep (or with None, drop) the draft of one comment; best effort, never raises.
+
+        A read-only store writes no drafts: they belong to the copy that can save.
+        """
+        if self.readonly_reason:
+            return
         with self._mutex:
             drafts = self.load_drafts()
             if text is None:
