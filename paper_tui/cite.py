@@ -27,7 +27,7 @@ FORMATS: dict[str, str] = {
     "url": "URL",
 }
 
-_VENUES: dict[str, str] = {  # short name -> proceedings title
+VENUES: dict[str, str] = {  # short name -> proceedings title
     "NeurIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
     "NIPS": "Advances in Neural Information Processing Systems (NeurIPS)",
     "ICML": "Proceedings of the International Conference on Machine Learning (ICML)",
@@ -76,14 +76,27 @@ def _protect_word(match: re.Match[str]) -> str:
     return _ESCAPES.get(token, token)
 
 
+def _balanced(math: str) -> bool:
+    depth = 0
+    for ch in math.replace("\\{", "").replace("\\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def bibtex_title(title: str) -> str:
-    """Escape a title for BibTeX, keep `$math$`, brace-protect acronyms."""
+    """Escape a title for BibTeX, keep `$math$`, brace-protect acronyms.
+
+    Math with unbalanced braces would break the entry, so it is escaped as text;
+    `--` is split so LaTeX does not turn it into a dash.
+    """
     out = []
     for part in _MATH.split(" ".join(title.split())):
-        if _MATH.fullmatch(part):
+        if _MATH.fullmatch(part) and _balanced(part):
             out.append(part)
         else:
-            out.append(_TOKEN.sub(_protect_word, part))
+            out.append(_TOKEN.sub(_protect_word, part).replace("--", "-{}-"))
     return "".join(out)
 
 
@@ -98,7 +111,7 @@ def split_venue(venue: str) -> tuple[str, int | None]:
 def booktitle(venue: str) -> str:
     """Expand a conference's short name to its proceedings title where we know it."""
     name, _ = split_venue(venue)
-    return _VENUES.get(name, name)
+    return VENUES.get(name, name)
 
 
 def citation_year(paper: Paper) -> int | None:
@@ -118,8 +131,13 @@ def _page_range(pages: str, dash: str) -> str:
     return re.sub(r"\s*[-\u2013\u2014]+\s*", dash, pages.strip())
 
 
-def bibtex(paper: Paper) -> str:
-    """One BibTeX entry whose type follows from what is known of the paper."""
+def bibtex(paper: Paper, *, full: bool = False) -> str:
+    """One BibTeX entry whose type follows from what is known of the paper.
+
+    `full` (for exports) adds the tags as `keywords` and the comment as `annote`,
+    fields that standard bibliography styles do not print; a citation copied to
+    the clipboard leaves them out.
+    """
     kind = paper.kind
     fields: list[tuple[str, str]] = [("title", bibtex_title(paper.title))]
     if paper.authors:
@@ -150,6 +168,10 @@ def bibtex(paper: Paper) -> str:
             fields.append(("primaryClass", paper.primary_class))
     if paper.link:
         fields.append(("url", paper.link))
+    if full and paper.tags:
+        fields.append(("keywords", latex_escape(", ".join(paper.tags))))
+    if full and paper.comment.strip():
+        fields.append(("annote", latex_escape(paper.comment.strip())))
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{paper.key},\n{body}\n}}\n"
@@ -252,8 +274,10 @@ _RENDERERS: dict[str, Callable[[Paper], str]] = {
 }
 
 
-def cite(papers: Iterable[Paper], fmt: str = "bibtex") -> str:
+def cite(papers: Iterable[Paper], fmt: str = "bibtex", *, full: bool = False) -> str:
     """The citations of several papers in one format, ready for the clipboard."""
+    if fmt == "bibtex" and full:
+        return "\n".join(bibtex(p, full=True) for p in papers)
     render = _RENDERERS[fmt]
     items = [render(p) for p in papers]
     if fmt == "bibtex":

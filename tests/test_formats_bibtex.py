@@ -132,9 +132,12 @@ def test_known_proceedings_titles_read_back_as_short_venues() -> None:
     assert parse(text, "bibtex").papers[0].venue == "NeurIPS 2021"
 
 
-def test_export_is_cites_bibtex() -> None:
+def test_export_is_cites_bibtex_with_tags_and_comments() -> None:
     papers = shipped_papers()
-    assert export(papers, "bibtex") == cite.cite(papers, "bibtex")
+    assert export(papers, "bibtex") == cite.cite(papers, "bibtex", full=True)
+    back = parse(export(papers, "bibtex"), "bibtex").papers
+    assert [p.tags for p in back] == [p.tags for p in papers]
+    assert [p.comment for p in back] == [p.comment for p in papers]
 
 
 def test_shipped_log_round_trips_through_bibtex() -> None:

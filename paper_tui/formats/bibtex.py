@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..cite import _VENUES, cite
+from ..cite import VENUES, cite
 from ..model import (
     Paper,
     ValidationError,
@@ -42,7 +42,7 @@ _URL_MACRO = re.compile(r"^\\(?:url|href)\{([^{}]*)\}")
 _YEAR = re.compile(r"\b(\d{4})\b")
 _ARXIV_JOURNAL = re.compile(r"^\s*(?:arxiv\b|corr\s*$|corr\b.*abs/)", re.IGNORECASE)
 # cite.booktitle expands short venue names; reading them back gives `NeurIPS 2021` again.
-_SHORT_VENUES = {long: short for short, long in reversed(list(_VENUES.items()))}
+_SHORT_VENUES = {long: short for short, long in reversed(list(VENUES.items()))}
 
 
 @lru_cache(maxsize=1)
@@ -268,5 +268,5 @@ def _values(entry: object) -> dict[str, str]:
 
 
 def export(papers: list[Paper]) -> str:
-    """BibTeX entries written by `cite.bibtex`, one blank line between entries."""
-    return cite(papers, "bibtex")
+    """BibTeX entries written by `cite.bibtex`, with tags and comments kept."""
+    return cite(papers, "bibtex", full=True)
