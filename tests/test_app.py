@@ -471,3 +471,63 @@ async def test_layout_at_small_and_large_sizes(log_path: Path, size: tuple[int, 
         assert plist(app).size.width >= 40
         assert app.main.query_one(CommentPane).size.width >= 30
         assert app.main.query_one(OptionList).size.height >= 3
+
+
+async def test_view_state_is_remembered(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "f", "space", "escape", "j")
+        selected = plist(app).current.key  # type: ignore[union-attr]
+        await pilot.press("q")
+    again = make_app(log_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.main.sort == "title"
+        assert again.main.filter.tags == frozenset({"vit"})
+        assert plist(again).current.key == selected  # type: ignore[union-attr]
+        assert "tags vit" in text_of(again, "#status-line")
+
+
+async def test_footer_shows_editor_keys_only_while_editing(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = {b.action for (_, b, enabled, _) in app.main.active_bindings.values() if enabled}
+        assert "edit" in shown and "save_comment" not in shown
+        await pilot.press("e")
+        await pilot.pause()
+        active = app.main.active_bindings.values()
+        shown = {b.action for (_, b, enabled, _) in active if enabled}
+        assert "save_comment" in shown and "edit" not in shown and "cite" not in shown
+
+
+async def test_import_and_export_from_the_palette_actions(log_path: Path, tmp_path: Path) -> None:
+    bib = tmp_path / "more.bib"
+    bib.write_text(
+        "@article{vaswani2017attention, title={Attention Is All You Need},"
+        " author={Vaswani, Ashish and Shazeer, Noam}, year={2017},"
+        " journal={arXiv preprint arXiv:1706.03762}}\n"
+        "@misc{dup, title={BEiT: BERT Pre-Training of Image Transformers}, eprint={2106.08254}}\n",
+        encoding="utf-8",
+    )
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.action_import_file()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(bib)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert plist(app).row_count == 22
+        assert "vaswani2017attention" in disk_keys(log_path)
+        assert any("1 added" in n.message for n in app._notifications)
+        out = tmp_path / "view.md"
+        await pilot.press("slash", *"attention", "enter")
+        app.main.action_export_file()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(out)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = out.read_text(encoding="utf-8")
+        assert "Attention Is All You Need" in text and "CoAtNet" in text
+        assert "BEiT" not in text

@@ -60,9 +60,9 @@ class UndoStep:
 class MainScreen(Screen[None]):
     BINDINGS = [
         *[c.binding() for c in COMMANDS if c.keys],
-        Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+s", "save_comment", "Save", show=False, priority=True),
-        Binding("ctrl+o", "edit_external", "Edit in $EDITOR", show=False),
+        Binding("escape", "back", "Back", show=True),
+        Binding("ctrl+s", "save_comment", "Save", show=True, priority=True),
+        Binding("ctrl+o", "edit_external", "Editor", show=True),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
@@ -866,6 +866,7 @@ class MainScreen(Screen[None]):
 
         def got(path: str | None) -> None:
             if path:
+                self.query_one(PaperList).loading = True  # progress for large files
                 self.run_import(Path(path).expanduser())
 
         self.app.push_screen(
@@ -884,6 +885,7 @@ class MainScreen(Screen[None]):
         try:
             parsed = read_file(path)
         except FormatError as exc:
+            self.app.call_from_thread(setattr, self.query_one(PaperList), "loading", False)
             self.app.call_from_thread(
                 self.notify, str(exc), title="Import failed", severity="error", timeout=10
             )
@@ -893,6 +895,7 @@ class MainScreen(Screen[None]):
         )
 
     def _apply_import(self, parsed: Any, plan: Any) -> None:
+        self.query_one(PaperList).loading = False
         store = self.store
         assert store is not None
         for _old, new in plan.merged:
@@ -1017,6 +1020,10 @@ class MainScreen(Screen[None]):
         typing = isinstance(focused, Input) or (
             focused is not None and focused.id == "comment-editor"
         )
+        if action == "save_comment":  # only shown (in the footer) while it saves something
+            return bool(self.editing) or (focused is not None and focused.id == "search")
+        if action == "edit_external" and parameters == () and not self.editing:
+            return True
         allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None
         return allowed is None or action in allowed
 

@@ -60,7 +60,9 @@ class CommentPane(Vertical):
         with VerticalScroll(id="comment-scroll", can_focus=False):
             yield Markdown(id="comment-view", open_links=False)
         yield CommentEditor(id="comment-editor", soft_wrap=True, show_line_numbers=False)
-        yield Static("ctrl+s save · escape leave · ctrl+o open in $EDITOR", id="comment-hint")
+        yield Static(
+            Content("ctrl+s save · escape leave · ctrl+o open in $EDITOR"), id="comment-hint"
+        )
 
     def show(self, paper: Paper | None) -> None:
         header = self.query_one("#paper-header", Static)
