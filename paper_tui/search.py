@@ -97,6 +97,10 @@ class Library:
         slot = self._by_key.get(key)
         return None if slot is None else self._slots[slot]
 
+    def slot_of(self, key: str | None) -> int | None:
+        """The slot that holds `key` (stable while the library lives)."""
+        return None if key is None else self._by_key.get(key)
+
     def papers(self) -> list[Paper]:
         """All papers in the order they were added."""
         return [p for p in self._slots if p is not None]

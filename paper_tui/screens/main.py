@@ -152,7 +152,8 @@ class MainScreen(Screen[None]):
         self._view_slots = slots
         plist = self.query_one(PaperList)
         plist.set_marks(frozenset(self.marks))
-        plist.set_rows(slots, self.library.paper_at, keep=keep if keep else self.selected)
+        keep_key = keep or self.selected
+        plist.set_rows(slots, self.library.paper_at, keep_slot=self.library.slot_of(keep_key))
         self._refresh_tags()
         self._refresh_status()
 
@@ -277,9 +278,12 @@ class MainScreen(Screen[None]):
     def jump_to(self, key: str) -> None:
         """Select a paper by key, clearing filters if they hide it (palette jump)."""
         plist = self.query_one(PaperList)
-        if not plist.select_key(key):
+        slot = self.library.slot_of(key)
+        if slot is None:
+            return
+        if not plist.select_slot(slot):
             self.action_clear_filters()
-            plist.select_key(key)
+            plist.select_slot(slot)
         plist.focus()
 
     # ------------------------------------------------------------------ persistence
@@ -724,8 +728,8 @@ class MainScreen(Screen[None]):
             store = self.store
             assert store is not None
             self._submit(lambda: store.add(paper), "add", (paper.key,))
-            self.jump_to(paper.key)
             self.refresh_view(keep=paper.key)
+            self.jump_to(paper.key)
             self.notify(f"Added {paper.key}.")
 
         self.app.push_screen(AddPaperScreen(self.library.keys(), self.library.all_tags()), done)

@@ -107,19 +107,19 @@ class PaperList(ScrollView, can_focus=True):
         self,
         slots: list[int],
         paper_at: Callable[[int], Paper],
-        keep: str | None = None,
+        keep_slot: int | None = None,
     ) -> None:
-        """Show a new view; the cursor stays on `keep` when it is still visible."""
+        """Show a new view; the cursor stays on `keep_slot` when it is still visible."""
         self._slots = slots
         self._paper_at = paper_at
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(slots))
         row = 0
-        if keep is not None:
-            for i, slot in enumerate(slots):
-                if paper_at(slot).key == keep:
-                    row = i
-                    break
+        if keep_slot is not None:
+            try:
+                row = slots.index(keep_slot)  # C speed: fine for 100,000 rows
+            except ValueError:
+                row = 0
         self._last_key = None
         self.cursor = row
         self.refresh()
@@ -201,12 +201,12 @@ class PaperList(ScrollView, can_focus=True):
         if paper is not None:
             self.post_message(self.Chosen(paper.key))
 
-    def select_key(self, key: str) -> bool:
-        for i, slot in enumerate(self._slots):
-            if self._paper_at(slot).key == key:
-                self.cursor = i
-                return True
-        return False
+    def select_slot(self, slot: int) -> bool:
+        try:
+            self.cursor = self._slots.index(slot)
+        except ValueError:
+            return False
+        return True
 
     def on_click(self, event: Click) -> None:
         row = event.y + self.scroll_offset.y
