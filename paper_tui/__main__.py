@@ -21,7 +21,7 @@ from .model import STATUSES, Paper, ValidationError, authors_short, new_paper, p
 from .search import SORTS, Filter, Library
 from .store import LoadError, Store, StoreError, resolve_log_path
 
-COMMANDS = ("list", "show", "cite", "import", "export", "add")
+COMMANDS = ("list", "show", "cite", "import", "export", "add", "refresh")
 
 EPILOG = """\
 commands (run `paper-tui COMMAND --help` for each):
@@ -30,7 +30,8 @@ commands (run `paper-tui COMMAND --help` for each):
   cite     print citations of papers (by key or by tag)
   import   add papers from a text log, Markdown or BibTeX file
   export   write the log (or part of it) as text, Markdown, BibTeX or JSON
-  add      add a paper from the command line
+  add      add a paper: by arXiv id, DOI or URL (fetched), or by title
+  refresh  fetch the metadata of papers added while offline
 
 The log: PATH, else $PAPER_TUI_DB, else entries.json in your data folder
 (created from the shipped reading log on first run).
@@ -100,14 +101,16 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", default="")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
 
-    p = add("add", "Add a paper.")
-    p.add_argument("title")
+    p = add("add", "Add a paper by arXiv id, DOI or URL (metadata fetched), or by title.")
+    p.add_argument("title", metavar="ID_OR_TITLE")
     p.add_argument("--author", action="append", default=[], help="an author (repeatable)")
     p.add_argument("--year")
     p.add_argument("--arxiv", default="", help="arXiv id or URL")
     p.add_argument("--venue", default="")
     p.add_argument("--tag", action="append", default=[])
     p.add_argument("--comment", default="")
+
+    add("refresh", "Fetch metadata for papers added while offline (marked pending).")
     return parser
 
 
@@ -153,6 +156,8 @@ def run_command(argv: Sequence[str]) -> int:
     args = _command_parser().parse_args(argv)
     if args.command == "add":
         return _add(args)
+    if args.command == "refresh":
+        return _refresh(args)
     if args.command == "import":
         return _import(args)
     store = _open(args.db)
@@ -252,6 +257,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from .fetch import parse_identifier
+
+    ident = parse_identifier(args.title)
+    if ident is not None and not (args.author or args.year or args.venue):
+        return _add_identifier(args, ident)
     store = _open(args.db, readonly=False)
     try:
         paper = new_paper(
@@ -278,6 +288,62 @@ def _add(args: argparse.Namespace) -> int:
         store.close()
     print(f"Added {paper.key}: {plain_text(paper.title)}")
     return 0
+
+
+def _add_identifier(args: argparse.Namespace, ident: object) -> int:
+    from .fetch import Endpoints, Fetcher, FetchError, Identifier, add_by_identifier
+    from .model import normalize_tags
+
+    assert isinstance(ident, Identifier)
+    store = _open(args.db, readonly=False)
+    try:
+        print(f"Fetching {ident.label}…", file=sys.stderr)
+        outcome = add_by_identifier(
+            ident,
+            store.papers,
+            Fetcher(Endpoints.from_env()),
+            tags=normalize_tags(args.tag),
+            comment=args.comment,
+        )
+        if outcome.existing:
+            _fail(f"{ident.label} is {outcome.message}: {plain_text(outcome.paper.title)}")
+        store.add(outcome.paper)
+    except (FetchError, ValueError) as exc:
+        _fail(f"{ident.label}: {exc}")
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if outcome.message:
+        print(outcome.message, file=sys.stderr)
+    print(f"Added {outcome.paper.key}: {plain_text(outcome.paper.title)}")
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from .fetch import Endpoints, Fetcher, is_pending, refresh_pending
+
+    store = _open(args.db, readonly=False)
+    try:
+        pending = [p for p in store.papers if is_pending(p)]
+        if not pending:
+            print("No papers are waiting for metadata.")
+            return 0
+        print(f"Fetching metadata for {len(pending)} papers…", file=sys.stderr)
+        try:
+            updated, problems = refresh_pending(pending, Fetcher(Endpoints.from_env()))
+        except ValueError as exc:
+            _fail(str(exc))
+        if updated:
+            store.update_many(updated)
+    except StoreError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    for problem in problems:
+        print(f"  still pending: {problem}", file=sys.stderr)
+    print(f"Filled {len(updated)} of {len(pending)} pending papers.")
+    return 0 if not problems else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -681,3 +681,95 @@ def paper_from_metadata(meta: Metadata, taken_keys: set[str]) -> Paper:
         edited=now_iso(),
         extra={"summary": meta.summary} if meta.summary else {},
     )
+
+
+# ---------------------------------------------------------------- adding by identifier
+
+
+@dataclass(slots=True)
+class AddOutcome:
+    """What adding an identifier did: a new paper (maybe a stub), or an existing one."""
+
+    paper: Paper
+    existing: bool = False
+    stub: bool = False
+    message: str = ""
+
+
+def find_by_identifier(papers: list[Paper], ident: Identifier) -> Paper | None:
+    for paper in papers:
+        if ident.kind == "arxiv" and paper.arxiv_id == ident.value:
+            return paper
+        if ident.kind == "doi" and paper.doi.lower() == ident.value.lower():
+            return paper
+    return None
+
+
+def add_by_identifier(
+    ident: Identifier,
+    papers: list[Paper],
+    fetcher: Fetcher,
+    *,
+    tags: list[str] | None = None,
+    comment: str = "",
+) -> AddOutcome:
+    """Fetch and build the paper to add; the same steps for the command line and the app.
+
+    An identifier already in the log gives that paper back. When the service cannot
+    be reached (timeout, network, 5xx) the paper is still added as a stub marked
+    "metadata pending"; an unknown identifier or a malformed answer raises FetchError.
+    """
+    found = find_by_identifier(papers, ident)
+    if found is not None:
+        return AddOutcome(found, existing=True, message=f"already in the log as {found.key}")
+    taken = {p.key for p in papers}
+    try:
+        meta = fetcher.fetch(ident)
+    except FetchError as exc:
+        if not exc.retryable:
+            raise
+        paper = stub_paper(ident, taken)
+        stub = True
+        message = f"{exc} Added as a stub (metadata pending); `paper-tui refresh` fills it later."
+    else:
+        paper = paper_from_metadata(meta, taken)
+        dup = next(
+            (
+                p
+                for p in papers
+                if (meta.arxiv_id and p.arxiv_id == meta.arxiv_id)
+                or (meta.doi and p.doi.lower() == meta.doi.lower())
+            ),
+            None,
+        )
+        if dup is not None:
+            return AddOutcome(dup, existing=True, message=f"already in the log as {dup.key}")
+        stub = False
+        message = ""
+    if tags:
+        paper.tags = list(dict.fromkeys([*paper.tags, *tags]))
+    if comment:
+        paper.comment = comment
+    return AddOutcome(paper, stub=stub, message=message)
+
+
+def refresh_pending(
+    papers: list[Paper], fetcher: Fetcher
+) -> tuple[list[tuple[Paper, str]], list[str]]:
+    """Fill in stubs: (updated papers with their keys, problems)."""
+    updated: list[tuple[Paper, str]] = []
+    problems: list[str] = []
+    for paper in papers:
+        if not is_pending(paper):
+            continue
+        ident = parse_identifier(paper.arxiv_id or paper.doi or paper.url)
+        if ident is None:
+            problems.append(f"{paper.key}: no arXiv id or DOI to look up")
+            continue
+        try:
+            meta = fetcher.fetch(ident)
+        except FetchError as exc:
+            problems.append(f"{paper.key}: {exc}")
+            continue
+        updated.append((apply_metadata(paper, meta), paper.key))
+    return updated, problems

@@ -204,6 +204,14 @@ COMMANDS: tuple[Command, ...] = (
         "Log",
     ),
     Command("log.export", "", "export_file", "Export", "Export the current view to a file", "Log"),
+    Command(
+        "log.refresh",
+        "",
+        "refresh_pending",
+        "Fetch pending",
+        "Fetch metadata for papers added while offline",
+        "Log",
+    ),
     Command("log.reload", "", "reload", "Reload", "Reload the log from disk", "Log"),
     Command(
         "app.help",

@@ -19,6 +19,7 @@ CORE = [
     "paper_tui.settings",
     "paper_tui.formats",
     "paper_tui.importer",
+    "paper_tui.fetch",
     "paper_tui.__main__",
 ]
 

@@ -156,7 +156,7 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
         ("title", "Title (required)"),
         ("authors", "Authors, separated by ;"),
         ("year", "Year"),
-        ("arxiv", "arXiv id or URL"),
+        ("arxiv", "arXiv id, DOI or URL (alone, without a title: fetch the rest)"),
         ("venue", "Venue (e.g. NeurIPS 2021)"),
         ("tags", "Tags, separated by spaces"),
     )
@@ -194,6 +194,19 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
 
     def action_submit(self) -> None:
         v = self.values()
+        if not v["title"].strip():
+            from ..fetch import parse_identifier
+
+            ident = parse_identifier(v["arxiv"])
+            if ident is not None:
+                self.dismiss(
+                    {
+                        "identifier": ident,
+                        "tags": v["tags"].replace(",", " ").split(),
+                        "comment": v["comment"],
+                    }
+                )
+                return
         try:
             paper = new_paper(
                 title=v["title"],

@@ -715,6 +715,9 @@ class MainScreen(Screen[None]):
         def done(result: dict[str, Any] | None) -> None:
             if not result:
                 return
+            if "identifier" in result:
+                self.add_identifier(result["identifier"], result["tags"], result["comment"])
+                return
             paper: Paper = result["paper"]
             from ..importer import find_duplicate
 
@@ -723,16 +726,93 @@ class MainScreen(Screen[None]):
                 self.jump_to(dup.key)
                 self.notify(f"Already in the log as {dup.key}; selected it.", severity="warning")
                 return
-            self.library.add(paper)
-            self._push_undo(UndoStep("add", [(paper.key, None, 0)], [paper.key]))
-            store = self.store
-            assert store is not None
-            self._submit(lambda: store.add(paper), "add", (paper.key,))
-            self.refresh_view(keep=paper.key)
-            self.jump_to(paper.key)
-            self.notify(f"Added {paper.key}.")
+            self._add_new(paper)
 
         self.app.push_screen(AddPaperScreen(self.library.keys(), self.library.all_tags()), done)
+
+    def _add_new(self, paper: Paper, message: str = "") -> None:
+        self.library.add(paper)
+        self._push_undo(UndoStep("add", [(paper.key, None, 0)], [paper.key]))
+        store = self.store
+        assert store is not None
+        self._submit(lambda: store.add(paper), "add", (paper.key,))
+        self.refresh_view(keep=paper.key)
+        self.jump_to(paper.key)
+        self.notify(message or f"Added {paper.key}.", timeout=8 if message else 3)
+
+    def add_identifier(self, ident: Any, tags: list[str], comment: str) -> None:
+        """Add by arXiv id or DOI: an existing paper is selected, else fetch in the background."""
+        from ..fetch import find_by_identifier
+
+        found = find_by_identifier(self.library.papers(), ident)
+        if found is not None:
+            self.jump_to(found.key)
+            self.notify(f"{ident.label} is already in the log as {found.key}; selected it.")
+            return
+        self.query_one(PaperList).loading = True
+        self.notify(f"Fetching {ident.label}…")
+        self._fetch_worker(ident, parse_tags(" ".join(tags)), comment)
+
+    @work(thread=True, group="fetch")
+    def _fetch_worker(self, ident: Any, tags: list[str], comment: str) -> None:
+        from ..fetch import Endpoints, Fetcher, FetchError, add_by_identifier
+
+        try:
+            outcome = add_by_identifier(
+                ident,
+                self.library.papers(),
+                Fetcher(Endpoints.from_env()),
+                tags=tags,
+                comment=comment,
+            )
+        except (FetchError, ValueError) as exc:
+            self.app.call_from_thread(self._fetch_failed, f"{ident.label}: {exc}")
+            return
+        self.app.call_from_thread(self._fetched, outcome)
+
+    def _fetch_failed(self, message: str) -> None:
+        self.query_one(PaperList).loading = False
+        self.notify(message, title="Not added", severity="error", timeout=10)
+
+    def _fetched(self, outcome: Any) -> None:
+        self.query_one(PaperList).loading = False
+        if outcome.existing or outcome.paper.key in self.library:
+            self.jump_to(outcome.paper.key)
+            self.notify(f"Already in the log as {outcome.paper.key}; selected it.")
+            return
+        self._add_new(outcome.paper, outcome.message)
+
+    def action_refresh_pending(self) -> None:
+        from ..fetch import is_pending
+
+        if self._refuse_readonly():
+            return
+        pending = [p for p in self.library.papers() if is_pending(p)]
+        if not pending:
+            self.notify("No papers are waiting for metadata.")
+            return
+        self.query_one(PaperList).loading = True
+        self.notify(f"Fetching metadata for {len(pending)} papers…")
+        self._refresh_worker(pending)
+
+    @work(thread=True, group="fetch")
+    def _refresh_worker(self, pending: list[Paper]) -> None:
+        from ..fetch import Endpoints, Fetcher, refresh_pending
+
+        try:
+            updated, problems = refresh_pending(pending, Fetcher(Endpoints.from_env()))
+        except ValueError as exc:
+            self.app.call_from_thread(self._fetch_failed, str(exc))
+            return
+        self.app.call_from_thread(self._refreshed, updated, problems)
+
+    def _refreshed(self, updated: list[tuple[Paper, str]], problems: list[str]) -> None:
+        self.query_one(PaperList).loading = False
+        current = [(p, k) for p, k in updated if k in self.library]
+        if current:
+            self._change("fetch metadata", current)
+        extra = f"; still pending: {problems[0]}" if problems else ""
+        self.notify(f"Filled {len(current)} pending papers{extra}.", timeout=10)
 
     def action_delete(self) -> None:
         if self._refuse_readonly():

@@ -31,6 +31,8 @@ def paper_header(paper: Paper) -> Content:
     parts.append("\n")
     if paper.tags:
         parts += [(" ".join(f"#{t}" for t in paper.tags), "$text-accent"), "  "]
+    if paper.extra.get("pending"):
+        parts += [("metadata pending (palette: Fetch metadata)", "$text-warning"), "  "]
     status = paper.status + (" ★" if paper.starred else "")
     parts += [(f"{status} · {paper.key}", "$text-muted")]
     return Content.assemble(*parts)
