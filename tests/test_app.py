@@ -531,3 +531,18 @@ async def test_import_and_export_from_the_palette_actions(log_path: Path, tmp_pa
         text = out.read_text(encoding="utf-8")
         assert "Attention Is All You Need" in text and "CoAtNet" in text
         assert "BEiT" not in text
+
+
+async def test_tag_filter_any_of(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        tags = app.main.query_one(TagFilter)
+        tags.highlighted = tags.get_option_index("mlp")
+        await pilot.press("space")
+        tags.highlighted = tags.get_option_index("nas")
+        await pilot.press("space")
+        assert plist(app).row_count == 0  # no paper has both
+        await pilot.press("a")
+        assert set(plist(app).all_keys()) == {"yu2021s2mlp", "han2020rethinking"}
+        assert "tags mlp|nas" in text_of(app, "#status-line")

@@ -205,6 +205,10 @@ class MainScreen(Screen[None]):
         self.filter = _replace(self.filter, tags=self.filter.tags ^ {event.tag})
         self.refresh_view()
 
+    @on(TagFilter.ModeToggled)
+    def tag_mode_toggled(self) -> None:
+        self.action_toggle_tag_mode()
+
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
         if event.value != self.filter.query:

@@ -15,10 +15,17 @@ class TagFilter(OptionList):
     """Tags as options; `space`/`enter` or a click toggles one."""
 
     BINDINGS = [
-        Binding("space", "select", "Toggle tag", show=False),
+        Binding("space", "select", "Toggle tag", show=True),
+        Binding("a", "toggle_mode", "All/any", show=True),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
+
+    class ModeToggled(Message):
+        """The user wants papers with any of the tags instead of all (or back)."""
+
+    def action_toggle_mode(self) -> None:
+        self.post_message(self.ModeToggled())
 
     class Toggled(Message):
         def __init__(self, tag: str) -> None:
