@@ -546,3 +546,32 @@ async def test_tag_filter_any_of(log_path: Path) -> None:
         await pilot.press("a")
         assert set(plist(app).all_keys()) == {"yu2021s2mlp", "han2020rethinking"}
         assert "tags mlp|nas" in text_of(app, "#status-line")
+
+
+async def test_full_disk_keeps_the_file_and_says_so(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import paper_tui.store as store_module
+
+    before = log_path.read_bytes()
+    real_write = os.write
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(store_module.os, "write", full)
+        await pilot.press("e", *"lost?", "ctrl+s")
+        await settle(pilot)
+        assert log_path.read_bytes() == before
+        assert "1 NOT SAVED" in text_of(app, "#status-line")
+        assert any("disk is full" in n.message for n in app._notifications)
+        # space again: saving the same text again now lands on disk
+        monkeypatch.setattr(store_module.os, "write", real_write)
+        await pilot.press("e", "ctrl+s")
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("lost?")
+        assert "NOT SAVED" not in text_of(app, "#status-line")

@@ -170,8 +170,10 @@ class MainScreen(Screen[None]):
         parts.append(f"sort: {SORTS[self.sort]}")
         if self.marks:
             parts.append(f"{len(self.marks)} marked")
-        if self.unsaved:
-            parts.append(f"{len(self.unsaved)} NOT SAVED")
+        if self.failed_keys:
+            parts.append(f"{len(self.failed_keys)} NOT SAVED")
+        elif self.unsaved:
+            parts.append("saving…")
         if self.editing:
             parts.append("editing")
         self.query_one("#status-line", Static).update(Content("  ·  ".join(parts)))
@@ -498,7 +500,7 @@ class MainScreen(Screen[None]):
         self._close_editor()
         if paper is None:
             return
-        if text == paper.comment and key not in self.unsaved:
+        if text == paper.comment and key not in self.failed_keys:
             self.notify("No changes to save.")
             self._drop_draft(key)
             return
