@@ -21,6 +21,10 @@ from .model import STATUSES, Paper, ValidationError, authors_short, new_paper, p
 from .search import SORTS, Filter, Library
 from .store import LoadError, Store, StoreError, resolve_log_path
 
+BACKGROUND_LOAD_BYTES = 4_000_000
+"""Logs larger than this (about 5,000 papers) load on a thread after the first paint."""
+PREVIEW_PAPERS = 300
+
 COMMANDS = ("list", "show", "cite", "import", "export", "add", "refresh")
 
 EPILOG = """\
@@ -369,12 +373,27 @@ def run_app(args: argparse.Namespace) -> int:
         _fail(str(exc))
     from .app import PaperApp  # Textual is imported only when the app runs
 
+    def load() -> Store:
+        return Store.open(path, readonly=args.read_only)
+
     try:
-        store: Store | None = Store.open(path, readonly=args.read_only)
-        error = None
-    except LoadError as exc:
-        store, error = None, str(exc)
-    app = PaperApp(store=store, path=path, load_error=error)
+        large = path.is_file() and path.stat().st_size > BACKGROUND_LOAD_BYTES
+    except OSError:
+        large = False
+    if large:
+        # Paint the first screenful now and read the rest on a thread (see README).
+        from . import store as store_module
+
+        peek = getattr(store_module, "peek_papers", None)
+        preview = peek(path, PREVIEW_PAPERS) if peek else None
+        app = PaperApp(store=None, path=path, loader=load, preview=preview)
+    else:
+        try:
+            store: Store | None = load()
+            error = None
+        except LoadError as exc:
+            store, error = None, str(exc)
+        app = PaperApp(store=store, path=path, load_error=error)
     app.run()
     return app.return_code or 0
 

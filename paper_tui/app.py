@@ -3,6 +3,7 @@ the main screen is the controller."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,6 +12,7 @@ from textual.binding import Binding, BindingType
 
 from .clipboard import Clipboard
 from .commands import PaperCommands
+from .model import Paper
 from .screens.main import MainScreen
 from .settings import Settings
 from .store import Store
@@ -30,8 +32,13 @@ class PaperApp(App[None]):
         path: Path,
         load_error: str | None = None,
         clipboard: Clipboard | None = None,
+        *,
+        loader: Callable[[], Store] | None = None,
+        preview: list[Paper] | None = None,
     ) -> None:
         super().__init__()
+        self.loader = loader
+        self.preview = preview
         self.store = store
         self.path = path
         self.load_error = load_error
@@ -43,7 +50,11 @@ class PaperApp(App[None]):
             self.theme = settings.theme
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.store, self.path, self.load_error))
+        self.push_screen(
+            MainScreen(
+                self.store, self.path, self.load_error, loader=self.loader, preview=self.preview
+            )
+        )
 
     @property
     def main(self) -> MainScreen:

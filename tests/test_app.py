@@ -575,3 +575,36 @@ async def test_full_disk_keeps_the_file_and_says_so(
         await settle(pilot)
         assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("lost?")
         assert "NOT SAVED" not in text_of(app, "#status-line")
+
+
+async def test_large_log_paints_a_preview_then_loads_in_the_background(log_path: Path) -> None:
+    import threading
+
+    from paper_tui.app import PaperApp
+    from paper_tui.store import Store
+
+    release = threading.Event()
+    preview = Store.open(log_path, readonly=True, lock=False).papers[:5]
+
+    def slow_load() -> Store:
+        release.wait(5)
+        return Store.open(log_path)
+
+    app = PaperApp(
+        store=None, path=log_path, loader=slow_load, preview=preview, clipboard=FakeClipboard()
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert plist(app).row_count == 5
+        assert "loading" in text_of(app, "#status-line")
+        assert "loading" in text_of(app, "#banner")
+        await pilot.press("e")
+        assert not app.main.editing  # nothing that writes before the whole log is in
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert plist(app).row_count == 21
+        assert "21 of 21 papers" in text_of(app, "#status-line")
+        await pilot.press("e", *"ok", "ctrl+s")
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("ok")

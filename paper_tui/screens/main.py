@@ -9,6 +9,7 @@ background thread, in order, so a save never stalls typing.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import tempfile
@@ -26,7 +27,7 @@ from textual.content import Content
 from textual.events import AppFocus
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, Static, TextArea
+from textual.widgets import Footer, Input, Static, TextArea
 
 from ..cite import FORMATS as CITE_FORMATS
 from ..cite import cite
@@ -67,22 +68,29 @@ class MainScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
 
-    def __init__(self, store: Store | None, path: Path, load_error: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store | None,
+        path: Path,
+        load_error: str | None = None,
+        *,
+        loader: Callable[[], Store] | None = None,
+        preview: list[Paper] | None = None,
+    ) -> None:
+        """`loader` opens a large log on a thread after the first paint, which shows
+        `preview` (the first papers of the file) meanwhile; everything that would
+        write waits until the whole log is in."""
         super().__init__()
         self.store = store
         self.path = path
         self.load_error = load_error
-        self.library = Library(store.papers if store else [])
+        self._loader = loader
+        self.loading = loader is not None
+        self.library = Library(preview or []) if loader else Library(store.papers if store else [])
         self.settings: Settings = Settings.load()
         view = self.settings.view_for(path)
         self.sort = view.sort if view.sort in SORTS else "added"
-        self.filter = Filter(
-            query=view.query,
-            tags=frozenset(t for t in view.tags if t in self.library.all_tags()),
-            tag_mode=view.tag_mode if view.tag_mode in ("all", "any") else "all",
-            status=view.status if view.status in STATUSES else "",
-            starred=view.starred,
-        )
+        self.filter = self._remembered_filter()
         self.selected: str | None = view.selected or None
         self.marks: set[str] = set()
         self.editing: str | None = None
@@ -95,6 +103,18 @@ class MainScreen(Screen[None]):
         self._draft_timer: Any = None
         self._external_noted = False
         self._view_slots: list[int] = []
+
+    def _remembered_filter(self) -> Filter:
+        """The filter of the last session, with tags that no longer exist dropped."""
+        view = self.settings.view_for(self.path)
+        known = self.library.all_tags()
+        return Filter(
+            query=view.query,
+            tags=frozenset(t for t in view.tags if t in known or self.loading),
+            tag_mode=view.tag_mode if view.tag_mode in ("all", "any") else "all",
+            status=view.status if view.status in STATUSES else "",
+            starred=view.starred,
+        )
 
     @property
     def papp(self) -> PaperApp:
@@ -119,9 +139,19 @@ class MainScreen(Screen[None]):
         self.query_one("#tag-filter", TagFilter).border_title = "Tags"
         self.query_one("#comment-pane", CommentPane).border_title = "Comment"
         self._update_banner()
+        self.query_one(PaperList).follow = self._follow_cursor
         self.refresh_view(keep=self.selected)
         self.query_one(PaperList).focus()
+        self._show_selected()
         self.set_interval(2.0, self.check_external_change)
+        if self.loading:
+            self.call_after_refresh(self._load_in_background)
+        else:
+            self._after_load()
+
+    def _after_load(self) -> None:
+        """Work that needs the whole log: migration, crash drafts, a frozen heap."""
+        gc.freeze()  # the log's objects live as long as the app: keep them out of GC scans
         if self.store is not None:
             if self.store.migrated and not self.store.readonly_reason:
                 self._submit(self.store.save_pending_migration, "migration")
@@ -129,17 +159,53 @@ class MainScreen(Screen[None]):
             if drafts:
                 self.call_after_refresh(self._offer_drafts, drafts)
 
+    class Loaded(Message):
+        """The background load finished (store and library), or failed (error)."""
+
+        def __init__(self, store: Store | None, library: Library | None, error: str | None) -> None:
+            super().__init__()
+            self.store = store
+            self.library = library
+            self.error = error
+
+    @work(thread=True, group="load")
+    def _load_in_background(self) -> None:
+        assert self._loader is not None
+        try:
+            store = self._loader()
+            library = Library(store.papers)
+        except StoreError as exc:
+            self.post_message(self.Loaded(None, None, str(exc)))
+        else:
+            self.post_message(self.Loaded(store, library, None))
+
+    @on(Loaded)
+    def loaded(self, event: Loaded) -> None:
+        self.loading = False
+        self.store = event.store
+        self.load_error = event.error
+        self.library = event.library or Library([])
+        self.filter = self._remembered_filter()
+        self._update_banner()
+        self.refresh_view(keep=self.selected)
+        self._show_selected()
+        self._after_load()
+
     def _update_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         reason = self.load_error or (self.store.readonly_reason if self.store else None)
         text = f"paper-tui · {self.path}"
-        if reason:
+        if self.loading:
+            text += "  ·  loading…"
+        elif reason:
             text += f"  ·  READ-ONLY: {reason}"
         banner.update(Content(text))
         banner.set_class(bool(reason), "-readonly")
 
     @property
     def readonly_reason(self) -> str | None:
+        if self.loading:
+            return "the log is still loading"
         if self.store is None:
             return self.load_error or "the log could not be opened"
         return self.store.readonly_reason
@@ -164,7 +230,10 @@ class MainScreen(Screen[None]):
         self.query_one(TagFilter).border_subtitle = mode
 
     def _refresh_status(self) -> None:
-        parts = [f"{len(self._view_slots)} of {len(self.library)} papers"]
+        if self.loading:
+            parts = [f"first {len(self.library)} papers shown · loading the whole log…"]
+        else:
+            parts = [f"{len(self._view_slots)} of {len(self.library)} papers"]
         if self.filter.active:
             parts.append(self.filter.describe())
         parts.append(f"sort: {SORTS[self.sort]}")
@@ -184,11 +253,11 @@ class MainScreen(Screen[None]):
     def _show_selected(self) -> None:
         self.query_one(CommentPane).show(self.current_paper())
 
-    @on(PaperList.Highlighted)
-    def highlighted(self, event: PaperList.Highlighted) -> None:
-        if self.editing and event.key != self.editing:
+    def _follow_cursor(self, key: str | None) -> None:
+        """The list's synchronous hook: the pane is drawn in the cursor's frame."""
+        if self.editing and key != self.editing:
             return
-        self.selected = event.key
+        self.selected = key
         self._show_selected()
 
     @on(PaperList.Chosen)
@@ -1116,9 +1185,6 @@ class MainScreen(Screen[None]):
             return True
         allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None
         return allowed is None or action in allowed
-
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        self.app.open_url(event.href)
 
 
 def _replace(flt: Filter, **changes: Any) -> Filter:

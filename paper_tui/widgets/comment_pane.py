@@ -1,16 +1,18 @@
 """The comment pane: the selected paper's facts, its comment as Markdown, and the editor.
 
 User data reaches the screen only as `Content` built from plain strings, or as
-Markdown source, which Textual's Markdown widget turns into text, never into
-Textual markup; a title like `[/]` or a comment like `[bold]x` shows as typed.
+Markdown source, which markdown-it-py (through Rich's Markdown renderable) turns
+into text, never into Textual markup; a title like `[/]` or a comment like
+`[bold]x` shows as typed.
 """
 
 from __future__ import annotations
 
+from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Markdown, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from ..model import Paper, plain_text
 
@@ -42,6 +44,23 @@ class CommentEditor(TextArea):
     """The in-place editor: a plain TextArea (not `code_editor`), so `escape` reaches the screen."""
 
 
+class CommentView(Static):
+    """The comment rendered as Markdown, synchronously.
+
+    Textual's Markdown widget parses and mounts its blocks asynchronously, so the
+    pane trailed the cursor by two frames; a Rich Markdown renderable (also
+    markdown-it-py) is drawn in the same frame as the list.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = ""
+
+    def show_markdown(self, source: str) -> None:
+        self.source = source
+        self.update(RichMarkdown(source, hyperlinks=True))
+
+
 class CommentPane(Vertical):
     """Shows one paper; swaps its Markdown view for an editor while editing."""
 
@@ -60,7 +79,7 @@ class CommentPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="paper-header")
         with VerticalScroll(id="comment-scroll", can_focus=False):
-            yield Markdown(id="comment-view", open_links=False)
+            yield CommentView(id="comment-view")
         yield CommentEditor(id="comment-editor", soft_wrap=True, show_line_numbers=False)
         yield Static(
             Content("ctrl+s save · escape leave · ctrl+o open in $EDITOR"), id="comment-hint"
@@ -68,13 +87,13 @@ class CommentPane(Vertical):
 
     def show(self, paper: Paper | None) -> None:
         header = self.query_one("#paper-header", Static)
-        view = self.query_one("#comment-view", Markdown)
+        view = self.query_one(CommentView)
         if paper is None:
             header.update(Content("No paper selected."))
-            view.update("")
+            view.show_markdown("")
             return
         header.update(paper_header(paper))
-        view.update(paper.comment or "*No comment yet: press e to write one.*")
+        view.show_markdown(paper.comment or "*No comment yet: press e to write one.*")
 
     @property
     def editor(self) -> CommentEditor:

@@ -100,6 +100,12 @@ class PaperList(ScrollView, can_focus=True):
         self.marks: frozenset[str] = frozenset()
         self._cache: dict[tuple[int, bool], Strip] = {}
         self._last_key: str | None = None
+        self.follow: Callable[[str | None], None] | None = None
+        """Called synchronously when the highlighted paper changes.
+
+        The owner's detail pane must be drawn in the same frame as the cursor; a
+        message is handled after the list's frame, so it always trails by one.
+        """
 
     # ---------------------------------------------------------------- data
 
@@ -120,7 +126,6 @@ class PaperList(ScrollView, can_focus=True):
                 row = slots.index(keep_slot)  # C speed: fine for 100,000 rows
             except ValueError:
                 row = 0
-        self._last_key = None
         self.cursor = row
         self.refresh()
 
@@ -169,6 +174,8 @@ class PaperList(ScrollView, can_focus=True):
         key = paper.key if paper else None
         if key != self._last_key or key is None:
             self._last_key = key
+            if self.follow is not None:
+                self.follow(key)
             self.post_message(self.Highlighted(key))
 
     def scroll_to_row(self, row: int) -> None:
