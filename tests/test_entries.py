@@ -22,7 +22,9 @@ SEED_TITLE_CHANGES = {
         "S$^2$-MLP: Spatial-Shift MLP Architecture for Vision"
     ),
     "Rethinking “Batch” in BatchNorm": 'Rethinking "Batch" in BatchNorm',
-    "BEIT: BERT Pre-Training of Image Transformers": "BEiT: BERT Pre-Training of Image Transformers",
+    "BEIT: BERT Pre-Training of Image Transformers": (
+        "BEiT: BERT Pre-Training of Image Transformers"
+    ),
     "Beyond BatchNorm: Towards a General Understanding of Normalization in Deep Learning": (
         "Beyond BatchNorm: Towards a Unified Understanding of Normalization in Deep Learning"
     ),
