@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -47,6 +48,11 @@ class Paper:
     only changes when the user renames it. Fields this version does not know
     (written by a newer paper-tui or by hand) ride along in `extra` and are
     written back untouched.
+
+    A paper's `authors` and `tags` lists may be the very lists of the stored
+    document it was read from (see `from_dict`): give a paper new lists
+    (`paper.tags = [...]`, or `copy()`, which copies them), never change them in
+    place (`paper.tags.append(...)`), or the store's copy changes with them.
     """
 
     key: str
@@ -103,7 +109,34 @@ class Paper:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Paper:
-        """Build a paper from its stored form; raise ValidationError on bad shapes."""
+        """Build a paper from its stored form; raise ValidationError on bad shapes.
+
+        Loading a large log calls this once per paper, so a document as the
+        store writes it (a dict of exactly the known fields, each of the right
+        type: what `to_dict` makes) is checked with a few C-level operations and
+        built directly, keeping its `authors` and `tags` lists rather than
+        copying them (see the class docstring). Anything else takes the careful
+        path below, which coerces what it can and words the errors, so a
+        document gives the same paper (or the same error) either way.
+        """
+        if type(data) is dict and len(data) == _FIELD_COUNT:
+            try:
+                values = _ALL_FIELDS(data)  # KeyError unless the keys are exactly the fields
+                authors, year, tags = values[2], values[3], values[13]
+                if (
+                    type(authors) is list
+                    and type(tags) is list
+                    and (year is None or type(year) is int)
+                    and type(values[16]) is bool
+                ):
+                    # str.join raises TypeError on anything that is not text.
+                    "".join(_TEXT_FIELDS(values))
+                    "".join(authors)
+                    "".join(tags)
+                    if values[0] and values[1].strip():
+                        return cls(*values)
+            except (KeyError, TypeError):
+                pass
         if not isinstance(data, Mapping):
             raise ValidationError(f"a paper must be a JSON object, not {type(data).__name__}")
         title = data.get("title")
@@ -134,6 +167,12 @@ class Paper:
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Paper) if f.name != "extra")
 _FIELD_SET = frozenset(_FIELD_NAMES)
+_FIELD_COUNT = len(_FIELD_NAMES)
+_ALL_FIELDS = itemgetter(*_FIELD_NAMES)
+"""A stored document's field values in the order of `Paper`'s positional arguments."""
+_NOT_TEXT = ("authors", "year", "tags", "starred")
+_TEXT_FIELDS = itemgetter(*(i for i, n in enumerate(_FIELD_NAMES) if n not in _NOT_TEXT))
+assert tuple(_FIELD_NAMES.index(n) for n in _NOT_TEXT) == (2, 3, 13, 16), "see from_dict"
 
 
 def _coerce(name: str, value: Any, key: str) -> Any:

@@ -368,3 +368,41 @@ def test_to_dict_from_dict_round_trip(paper: Paper) -> None:
     # ...and through the bytes the store writes.
     on_disk = orjson.loads(dumps(paper.to_dict()))
     assert Paper.from_dict(on_disk) == paper
+
+
+# ================================================================ the fast path of from_dict
+
+
+def _outcome(data: Any) -> tuple[str, Any]:
+    try:
+        return "paper", Paper.from_dict(data)
+    except ValidationError as exc:
+        return "error", str(exc)
+
+
+@settings(max_examples=200, database=None, deadline=None)
+@given(papers)
+def test_from_dict_fast_path_agrees_with_the_careful_one(paper: Paper) -> None:
+    """A document as `to_dict` makes it is built directly; any other mapping the careful way."""
+    from types import MappingProxyType
+
+    doc = paper.to_dict()
+    assert _outcome(doc) == _outcome(MappingProxyType(doc))  # not a dict: the careful path
+    wrong: list[Any] = [None, 3, 2.5, True, False, "", "2021", ["a"], [1], {"x": 1}]
+    for name in ("key", "title", "authors", "year", "venue", "tags", "starred", "edited"):
+        for value in wrong:
+            bad = {**doc, name: value}
+            assert _outcome(bad) == _outcome(MappingProxyType(bad)), (name, value)
+
+
+def test_from_dict_keeps_the_stored_lists() -> None:
+    """The store's document and the paper share `authors` and `tags` (see `Paper`)."""
+    doc = Paper("k", "T", authors=["A"], tags=["t"]).to_dict()
+    paper = Paper.from_dict(doc)
+    assert paper.authors is doc["authors"] and paper.tags is doc["tags"]
+    dup = paper.copy()
+    assert dup.authors is not doc["authors"] and dup.tags is not doc["tags"]
+    dup.tags.append("u")
+    assert doc["tags"] == ["t"]
+    with_extra = {**doc, "extra_field": 1}
+    assert Paper.from_dict(with_extra).authors is not doc["authors"], "the careful path copies"

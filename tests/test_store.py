@@ -942,3 +942,279 @@ def test_default_log_is_created_from_the_shipped_one() -> None:
 
     assert resolve_log_path(None, env={}) == expected
     assert raw(expected)["papers"]["1"]["comment"] == "mine now", "an existing log is kept"
+
+
+# ================================================================ large logs
+
+
+def big_log(path: Path, papers: int = 3600, **tables: Any) -> dict[str, Any]:
+    """A log of `papers` documents made from the shipped ones (about 3 MB), written by `dumps`.
+
+    Larger than `PEEK_MIN_BYTES` and several of `_parse_in_pieces`' blocks.
+    """
+    shipped = orjson.loads(shipped_log_bytes())
+    docs = list(shipped["papers"].values())
+    table: dict[str, Any] = {}
+    for i in range(papers):
+        doc = dict(docs[i % len(docs)])
+        doc["key"] = f"{doc['key']}-{i}"
+        doc["comment"] = f"{doc['comment']} (copy {i})"
+        table[str(i + 1)] = doc
+    data = {"meta": shipped["meta"], "papers": table, **tables}
+    path.write_bytes(dumps(data))
+    assert path.stat().st_size > store_module.PEEK_MIN_BYTES
+    return data
+
+
+def _count_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    pieces: list[int] = []
+    real = store_module._add_piece
+
+    def counting(table: dict[str, Any], buffer: bytes, end: int) -> bool:
+        pieces.append(end)
+        return real(table, buffer, end)
+
+    monkeypatch.setattr(store_module, "_add_piece", counting)
+    return pieces
+
+
+def test_a_large_log_is_parsed_in_pieces_as_if_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.json"
+    data = big_log(path)
+    pieces = _count_pieces(monkeypatch)
+    parsed = store_module._parse(path)
+    assert len(pieces) > 4, "read a block at a time"
+    assert parsed == data == orjson.loads(path.read_bytes())
+    assert list(parsed["papers"]) == list(data["papers"]), "document order kept"
+    store = Store.open(path, readonly=True)
+    assert [p.key for p in store.papers] == [d["key"] for d in data["papers"].values()]
+
+
+def test_a_large_log_round_trips_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    data = big_log(path)
+    original = path.read_bytes()
+    with Store.open(path) as store:
+        store.update_many((p, p.key) for p in store.papers)
+        assert path.read_bytes() == original
+        paper = store.papers[2000]
+        store.update(paper.copy(comment="一つだけ変えた"))
+    data["papers"]["2001"]["comment"] = "一つだけ変えた"
+    assert path.read_bytes() == dumps(data)
+    assert store.backup_path.read_bytes() == original
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 7, 1000])
+def test_pieces_of_a_dump_are_the_dump(monkeypatch: pytest.MonkeyPatch, pieces: int) -> None:
+    monkeypatch.setattr(store_module, "_PIECE_DOCS", pieces)
+    shipped = orjson.loads(shipped_log_bytes())
+    papers = shipped["papers"]
+    cases = [
+        shipped,
+        {"meta": shipped["meta"], "papers": {}},
+        {"papers": papers},
+        {"papers": dict(list(papers.items())[:1])},
+        {"notes": {"1": {"papers": "x"}}, "papers": papers, "meta": shipped["meta"]},
+        {"meta": shipped["meta"], "papers": papers, "later": [1, {"a": None}]},
+    ]
+    for data in cases:
+        assert b"".join(store_module._dump_pieces(data)) == dumps(data)
+
+
+def _repeat_document(payload: bytes, doc_id: str, after: str) -> bytes:
+    """A copy of document `doc_id` (with its own citation key) put after document `after`."""
+    table = payload.index(b'\n  "papers": {')
+    start = payload.index(f'\n    "{doc_id}": {{'.encode(), table)
+    end = payload.index(b"\n    }", start) + len(b"\n    }")
+    copy = payload[start:end].replace(b'"key": "', b'"key": "theirs-')
+    at = payload.index(f'\n    "{after}": {{'.encode(), table)
+    at = payload.index(b"\n    }", at) + len(b"\n    }")
+    return payload[:at] + b"," + copy + payload[at:]
+
+
+@pytest.mark.parametrize(("doc_id", "after"), [("3", "3000"), ("1700", "1700"), ("3600", "1")])
+def test_a_document_id_repeated_in_a_large_log_is_refused(
+    tmp_path: Path, doc_id: str, after: str
+) -> None:
+    path = tmp_path / "big.json"
+    big_log(path)
+    merged = _repeat_document(path.read_bytes(), doc_id, after)
+    assert len(orjson.loads(merged)["papers"]) == 3600  # the silent loss
+    path.write_bytes(merged)
+    with pytest.raises(LoadError, match=f"'{doc_id}' appears twice"):
+        Store.open(path)
+
+
+def test_a_large_log_with_a_table_after_the_papers(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    data = big_log(path, notes={"1": {"text": "kept"}, "2": {"text": "too"}})
+    assert store_module._parse(path) == data
+    with Store.open(path) as store:
+        store.update(store.papers[5].copy(comment="edited"))
+    data["papers"]["6"]["comment"] = "edited"
+    assert path.read_bytes() == dumps(data)
+
+
+def test_an_error_deep_in_a_large_log_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    big_log(path)
+    payload = path.read_bytes()
+    at = payload.index(b'"title": ', payload.index(b'\n    "3000": {'))
+    broken = payload[:at] + b'"title" ' + payload[at + len(b'"title": ') :]
+    path.write_bytes(broken)
+    line = broken.count(b"\n", 0, at) + 1
+    with pytest.raises(LoadError, match=f"not valid JSON at line {line}, column"):
+        Store.open(path)
+
+
+def test_document_ids_with_leading_zeros_are_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "zeros.json"
+    write_log(path, {"01": {"key": "a", "title": "A"}, "002": {"key": "b", "title": "B"}})
+    with Store.open(path) as store:
+        store.update(store.papers[1].copy(comment="edited"))
+    assert raw(path)["papers"] == {
+        "1": {"key": "a", "title": "A"},
+        "2": Paper(key="b", title="B", comment="edited").to_dict(),
+    }
+    write_log(path, {"1": {"key": "a", "title": "A"}, "01": {"key": "b", "title": "B"}})
+    with pytest.raises(LoadError, match="ids '1' and '01' are the same number"):
+        Store.open(path)
+
+
+def test_open_pauses_the_collector_and_freezes_large_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    path = tmp_path / "big.json"
+    big_log(path, papers=3000)
+    seen: list[bool] = []
+    real = store_module._read_log
+
+    def spying(data: dict[str, Any], where: Path) -> Any:
+        seen.append(gc.isenabled())
+        return real(data, where)
+
+    monkeypatch.setattr(store_module, "_read_log", spying)
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    Store.open(path, readonly=True)
+    assert seen == [False] and gc.isenabled()
+    assert gc.get_freeze_count() == frozen, "3,000 papers: below FREEZE_MIN_PAPERS"
+    gc.disable()
+    try:
+        Store.open(path, readonly=True)
+        assert not gc.isenabled(), "a collector that was off stays off"
+    finally:
+        gc.enable()
+    path.write_bytes(b"{")
+    with pytest.raises(LoadError):
+        Store.open(path)
+    assert gc.isenabled(), "back on after a failed load too"
+
+    big_log(path, papers=3000)
+    monkeypatch.setattr(store_module, "FREEZE_MIN_PAPERS", 3000)
+    try:
+        Store.open(path, readonly=True)
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_a_failed_first_save_puts_the_previous_backup_back(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = log_path.with_name(log_path.name + ".bak")
+    backup.write_bytes(b"the backup of an earlier session")
+    store = Store.open(log_path)
+    _fail_with_enospc(monkeypatch)
+    with pytest.raises(SaveError, match="the disk is full"):
+        store.update(store.papers[0].copy(comment="will not fit"))
+    monkeypatch.undo()
+    assert backup.read_bytes() == b"the backup of an earlier session"
+    assert temp_files(log_path.parent) == []
+    original = log_path.read_bytes()
+    store.update(store.papers[0].copy(comment="fits now"))
+    assert backup.read_bytes() == original
+    assert temp_files(log_path.parent) == []
+    store.close()
+
+
+def test_the_backup_is_the_previous_file_itself_or_a_copy(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = log_path.read_bytes()
+    inode = log_path.stat().st_ino
+    with Store.open(log_path) as store:
+        store.update(store.papers[0].copy(comment="first"))
+    assert store.backup_path.stat().st_ino == inode, "a hard link: nothing copied"
+    assert store.backup_path.read_bytes() == original
+
+    # A file system without hard links: copied, as before.
+    store.backup_path.unlink()
+    before = log_path.read_bytes()
+
+    def no_links(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(store_module.os, "link", no_links)
+    with Store.open(log_path) as store:
+        store.update(store.papers[0].copy(comment="second"))
+    assert store.backup_path.read_bytes() == before
+    assert store.backup_path.stat().st_ino != log_path.stat().st_ino
+
+
+def test_rollback_after_a_table_rebuilt_by_tinydb(log_path: Path) -> None:
+    before = log_path.read_bytes()
+    with Store.open(log_path) as store:
+        papers = store.papers
+        with pytest.raises(RuntimeError), store.batch():
+            store.update(papers[0].copy(comment="before the add"))
+            store.add(new_paper(title="Added", taken_keys=[p.key for p in papers]))
+            store.update(papers[1].copy(comment="after the add"))
+            store.update(papers[0].copy(key="renamed"), old_key=papers[0].key)
+            raise RuntimeError("cancel")
+        assert log_path.read_bytes() == before
+        store.update(papers[2].copy(comment="the only change"))
+    data = orjson.loads(before)
+    data["papers"]["3"]["comment"] = "the only change"
+    assert log_path.read_bytes() == dumps(data)
+
+
+# ================================================================ a first screenful early
+
+
+def test_peek_gives_the_first_papers_of_a_large_log(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    big_log(path)
+    full = Store.open(path, readonly=True).papers
+    for count in (1, 40, 300):
+        assert store_module.peek_papers(path, count) == full[:count]
+    assert store_module.peek_papers(path, 3000) is None, "more than the first 512 KB hold"
+    assert store_module.peek_papers(path, 0) is None
+
+
+def test_peek_declines_what_it_cannot_read_cheaply(tmp_path: Path, log_path: Path) -> None:
+    peek = store_module.peek_papers
+    assert peek(log_path, 5) is None, "small: the full load is fast anyway"
+    assert peek(tmp_path / "missing.json", 5) is None
+    assert peek(tmp_path, 5) is None
+
+    path = tmp_path / "big.json"
+    data = big_log(path)
+    payload = path.read_bytes()
+    path.write_bytes(orjson.dumps(data))  # compact: another layout
+    assert peek(path, 5) is None
+    at = payload.index(b'"title": ', payload.index(b'\n    "2": {'))
+    path.write_bytes(payload[:at] + b'"title" ' + payload[at + len(b'"title": ') :])
+    assert peek(path, 5) is None, "corrupt"
+    path.write_bytes(payload.replace(b'"title": ', b'"title": 7, "x": ', 3))
+    assert peek(path, 5) is None, "not papers"
+    path.write_bytes(payload.replace(b'"schema": 1', b'"schema": 0', 1))
+    assert peek(path, 5) is None, "an older schema is migrated on load"
+    path.write_bytes(payload.replace(b'\n    "2": {', b'\n    "0": {', 1))
+    assert peek(path, 5) is None, "ids out of order: the load sorts them"
+    path.write_bytes(payload)
+    assert peek(path, 5) == Store.open(path, readonly=True).papers[:5]
