@@ -333,7 +333,8 @@ def _refresh(args: argparse.Namespace) -> int:
         if not pending:
             print("No papers are waiting for metadata.")
             return 0
-        print(f"Fetching metadata for {len(pending)} papers…", file=sys.stderr)
+        noun = "paper" if len(pending) == 1 else "papers"
+        print(f"Fetching metadata for {len(pending)} {noun}…", file=sys.stderr)
         try:
             updated, problems = refresh_pending(pending, Fetcher(Endpoints.from_env()))
         except ValueError as exc:
@@ -371,6 +372,11 @@ def run_app(args: argparse.Namespace) -> int:
         path = resolve_log_path(args.path)
     except StoreError as exc:
         _fail(str(exc))
+    if not path.exists():
+        # Nothing to show and nothing to protect: say so here rather than open an empty
+        # read-only screen (a typo such as `paper-tui lsit` lands here too).
+        hint = " (commands: " + ", ".join(COMMANDS) + ")" if "/" not in str(path) else ""
+        _fail(f"{path} does not exist{hint}. `paper-tui --create {path}` starts a new log there.")
     from .app import PaperApp  # Textual is imported only when the app runs
 
     def load() -> Store:

@@ -651,6 +651,7 @@ def stub_paper(ident: Identifier, taken_keys: set[str]) -> Paper:
         doi=ident.value if ident.kind == "doi" else "",
         url=ident.url,
         added=today_iso(),
+        status="unread",
         edited=now_iso(),
         extra={"pending": True},
     )
@@ -678,6 +679,7 @@ def paper_from_metadata(meta: Metadata, taken_keys: set[str]) -> Paper:
         publisher=meta.publisher,
         url=meta.url,
         added=today_iso(),
+        status="unread",
         edited=now_iso(),
         extra={"summary": meta.summary} if meta.summary else {},
     )
@@ -730,7 +732,10 @@ def add_by_identifier(
             raise
         paper = stub_paper(ident, taken)
         stub = True
-        message = f"{exc} Added as a stub (metadata pending); `paper-tui refresh` fills it later."
+        reason = str(exc).rstrip(".")
+        message = (
+            f"{reason}. Added as a stub (metadata pending); `paper-tui refresh` fills it later."
+        )
     else:
         paper = paper_from_metadata(meta, taken)
         dup = next(

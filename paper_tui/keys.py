@@ -80,7 +80,7 @@ COMMANDS: tuple[Command, ...] = (
         "c",
         "cite",
         "Cite",
-        "Copy the BibTeX of the paper (or of the marked papers)",
+        "Copy the citation of the paper or the marked papers (BibTeX, or the format C chose last)",
         "Cite",
         footer=True,
     ),

@@ -421,6 +421,7 @@ def new_paper(
         url=url,
         tags=normalize_tags(tags),
         comment=comment,
+        status=str(more.pop("status", "unread")),
         added=today_iso(),
         edited=now_iso(),
         **more,

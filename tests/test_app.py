@@ -371,7 +371,7 @@ async def test_help_screen_lists_keys(log_path: Path) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("Static").content)
-        assert "Copy the BibTeX" in text
+        assert "Copy the citation" in text
         assert "Rename or merge a tag" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

@@ -96,6 +96,20 @@ class _LastWordSuggester(Suggester):
         return None
 
 
+class CompletingInput(Input):
+    """An Input where tab accepts the greyed suggestion (then moves on as usual)."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
+
+    def action_complete(self) -> None:
+        suggestion = getattr(self, "_suggestion", "")
+        if suggestion and suggestion != self.value and self.cursor_at_end:
+            self.value = suggestion
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()
+
+
 class TextPrompt(ModalScreen[str | None]):
     """One line of input; enter or ctrl+s submits, escape cancels."""
 
@@ -124,10 +138,8 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical(classes="dialog-box"):
             yield Label(Content(self.title_text), classes="dialog-title")
             suggester = _LastWordSuggester(self.completions) if self.completions else None
-            yield Input(self.value, placeholder=self.placeholder, suggester=suggester)
-            yield Label(
-                Content(self.hint or "enter: save    escape: cancel"), classes="dialog-hint"
-            )
+            yield CompletingInput(self.value, placeholder=self.placeholder, suggester=suggester)
+            yield Label(Content(self.hint or "enter: save · escape: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -169,13 +181,20 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog-box form"):
             yield Label(Content("Add a paper"), classes="dialog-title")
-            for name, placeholder in self.FIELDS:
-                suggester = _LastWordSuggester(self.tags) if name == "tags" else None
-                yield Input(placeholder=placeholder, id=f"add-{name}", suggester=suggester)
-            yield TextArea(id="add-comment", soft_wrap=True)
             yield Label(Content(""), id="add-error", classes="dialog-error")
+            for name, placeholder in self.FIELDS:
+                if name == "tags":
+                    field: Input = CompletingInput(
+                        placeholder=placeholder,
+                        id=f"add-{name}",
+                        suggester=_LastWordSuggester(self.tags),
+                    )
+                else:
+                    field = Input(placeholder=placeholder, id=f"add-{name}")
+                yield field
+            yield TextArea(id="add-comment", soft_wrap=True)
             yield Label(
-                Content("tab / shift+tab: next / previous field    ctrl+s: add    escape: cancel"),
+                Content("tab/shift+tab: move · ctrl+s: add · escape: cancel"),
                 classes="dialog-hint",
             )
 
@@ -220,11 +239,21 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
             )
         except ValidationError as exc:
             self.query_one("#add-error", Label).update(Content(str(exc)))
+            self.query_one("#add-error", Label).scroll_visible()
             return
         self.dismiss({"paper": paper})
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape on a form with typed text asks first, like the comment editor."""
+        if not any(v.strip() for v in self.values().values()):
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard this new paper?"), answer)
 
 
 class HelpScreen(ModalScreen[None]):

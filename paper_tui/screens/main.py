@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ..app import PaperApp
 
 UNDO_DEPTH = 50
-_WHILE_TYPING = frozenset({"back", "save_comment", "edit_external", "quit_app"})
+_WHILE_TYPING = frozenset({"back", "save_comment", "edit_external", "editor_external", "quit_app"})
 _WHILE_EDITING = _WHILE_TYPING | {"help"}
 
 
@@ -63,7 +63,7 @@ class MainScreen(Screen[None]):
         *[c.binding() for c in COMMANDS if c.keys],
         Binding("escape", "back", "Back", show=True),
         Binding("ctrl+s", "save_comment", "Save", show=True, priority=True),
-        Binding("ctrl+o", "edit_external", "Editor", show=True),
+        Binding("ctrl+o", "editor_external", "Editor", show=True),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
@@ -85,7 +85,7 @@ class MainScreen(Screen[None]):
         self.path = path
         self.load_error = load_error
         self._loader = loader
-        self.loading = loader is not None
+        self.loading_log = loader is not None
         self.library = Library(preview or []) if loader else Library(store.papers if store else [])
         self.settings: Settings = Settings.load()
         view = self.settings.view_for(path)
@@ -110,7 +110,7 @@ class MainScreen(Screen[None]):
         known = self.library.all_tags()
         return Filter(
             query=view.query,
-            tags=frozenset(t for t in view.tags if t in known or self.loading),
+            tags=frozenset(t for t in view.tags if t in known or self.loading_log),
             tag_mode=view.tag_mode if view.tag_mode in ("all", "any") else "all",
             status=view.status if view.status in STATUSES else "",
             starred=view.starred,
@@ -144,7 +144,7 @@ class MainScreen(Screen[None]):
         self.query_one(PaperList).focus()
         self._show_selected()
         self.set_interval(2.0, self.check_external_change)
-        if self.loading:
+        if self.loading_log:
             self.call_after_refresh(self._load_in_background)
         else:
             self._after_load()
@@ -181,7 +181,7 @@ class MainScreen(Screen[None]):
 
     @on(Loaded)
     def loaded(self, event: Loaded) -> None:
-        self.loading = False
+        self.loading_log = False
         self.store = event.store
         self.load_error = event.error
         self.library = event.library or Library([])
@@ -195,7 +195,7 @@ class MainScreen(Screen[None]):
         banner = self.query_one("#banner", Static)
         reason = self.load_error or (self.store.readonly_reason if self.store else None)
         text = f"paper-tui · {self.path}"
-        if self.loading:
+        if self.loading_log:
             text += "  ·  loading…"
         elif reason:
             text += f"  ·  READ-ONLY: {reason}"
@@ -204,7 +204,7 @@ class MainScreen(Screen[None]):
 
     @property
     def readonly_reason(self) -> str | None:
-        if self.loading:
+        if self.loading_log:
             return "the log is still loading"
         if self.store is None:
             return self.load_error or "the log could not be opened"
@@ -230,7 +230,7 @@ class MainScreen(Screen[None]):
         self.query_one(TagFilter).border_subtitle = mode
 
     def _refresh_status(self) -> None:
-        if self.loading:
+        if self.loading_log:
             parts = [f"first {len(self.library)} papers shown · loading the whole log…"]
         else:
             parts = [f"{len(self._view_slots)} of {len(self.library)} papers"]
@@ -310,6 +310,8 @@ class MainScreen(Screen[None]):
             self.query_one(PaperList).focus()
         elif self.marks:
             self.action_clear_marks()
+        elif self.filter.query:
+            self.query_one("#search", Input).value = ""
 
     def action_clear_filters(self) -> None:
         self.filter = Filter(tag_mode=self.filter.tag_mode)
@@ -536,6 +538,7 @@ class MainScreen(Screen[None]):
 
     def _start_editor(self, key: str, text: str) -> None:
         self.editing = key
+        self.add_class("-editing")
         self.query_one(CommentPane).start_editing(text)
         self._refresh_status()
 
@@ -586,6 +589,7 @@ class MainScreen(Screen[None]):
             self._draft_timer.stop()
             self._draft_timer = None
         self.editing = None
+        self.remove_class("-editing")
         self.query_one(CommentPane).stop_editing()
         self.query_one(PaperList).focus()
         self._show_selected()
@@ -621,6 +625,9 @@ class MainScreen(Screen[None]):
             answer,
         )
 
+    def action_editor_external(self) -> None:
+        self.action_edit_external()
+
     def action_edit_external(self) -> None:
         """Edit in $EDITOR through the terminal's suspend; saved like an in-place edit."""
         paper = self.current_paper()
@@ -635,6 +642,8 @@ class MainScreen(Screen[None]):
             with self.app.suspend():
                 result = subprocess.run([*editor.split(), name], check=False)
             new_text = Path(name).read_text(encoding="utf-8")
+            if new_text.endswith("\n") and not text.endswith("\n"):
+                new_text = new_text[:-1]  # editors add a final newline; the note had none
         except Exception as exc:
             self.notify(f"Could not run {editor}: {exc}", severity="error")
             return
@@ -1181,8 +1190,8 @@ class MainScreen(Screen[None]):
         )
         if action == "save_comment":  # only shown (in the footer) while it saves something
             return bool(self.editing) or (focused is not None and focused.id == "search")
-        if action == "edit_external" and parameters == () and not self.editing:
-            return True
+        if action == "editor_external":  # ctrl+o: only inside the comment editor
+            return bool(self.editing)
         allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None
         return allowed is None or action in allowed
 

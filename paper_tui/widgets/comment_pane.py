@@ -8,6 +8,8 @@ into text, never into Textual markup; a title like `[/]` or a comment like
 
 from __future__ import annotations
 
+import re
+
 from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -15,6 +17,8 @@ from textual.content import Content
 from textual.widgets import Static, TextArea
 
 from ..model import Paper, plain_text
+
+_SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
 
 
 def paper_header(paper: Paper) -> Content:
@@ -58,7 +62,9 @@ class CommentView(Static):
 
     def show_markdown(self, source: str) -> None:
         self.source = source
-        self.update(RichMarkdown(source, hyperlinks=True))
+        # A note's line breaks are the author's: show them (CommonMark would join them).
+        shown = _SOFT_BREAK.sub("  \n", source)
+        self.update(RichMarkdown(shown, hyperlinks=True))
 
 
 class CommentPane(Vertical):
