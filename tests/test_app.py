@@ -608,3 +608,15 @@ async def test_large_log_paints_a_preview_then_loads_in_the_background(log_path:
         await pilot.press("e", *"ok", "ctrl+s")
         await settle(pilot)
         assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("ok")
+
+
+async def test_undo_of_a_multi_delete_restores_the_order(log_path: Path) -> None:
+    keys = disk_keys(log_path)
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "g", "space", "j", "j", "space", "space", "d", "y")  # title order
+        await settle(pilot)
+        assert len(disk_keys(log_path)) == 18
+        await pilot.press("u")
+        await settle(pilot)
+        assert disk_keys(log_path) == keys

@@ -944,7 +944,8 @@ class MainScreen(Screen[None]):
         restore_order = False
         updates: list[tuple[Paper, str]] = []
         removals: list[str] = []
-        for key, old, position in step.before:
+        # Deleted papers go back lowest position first, so each lands where it was.
+        for key, old, position in sorted(step.before, key=lambda item: item[2]):
             if old is None:  # undo an add
                 if key in self.library:
                     self.library.remove(key)
