@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any, Literal
 
 from . import __version__
-from .model import Paper, base_key, now_iso, today_iso, unique_key
+from .model import FILLABLE_FIELDS, Paper, base_key, now_iso, today_iso, unique_key
 
 ARXIV_SPACING = 3.0
 """Seconds between arXiv API calls, as arXiv's terms of use ask of scripts."""
@@ -581,17 +581,7 @@ def _enrich(meta: Metadata, published: Metadata) -> None:
 
 # ---------------------------------------------------------------- papers
 
-_FILLABLE = (
-    "arxiv_id",
-    "primary_class",
-    "entry_type",
-    "venue",
-    "volume",
-    "pages",
-    "doi",
-    "publisher",
-    "url",
-)
+_FILLABLE = FILLABLE_FIELDS
 
 
 def is_pending(paper: Paper) -> bool:

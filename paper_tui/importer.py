@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .model import (
+    FILLABLE_FIELDS,
     Paper,
     ValidationError,
     base_key,
@@ -31,18 +32,7 @@ from .model import (
     validate_key,
 )
 
-_FILLABLE = (
-    "year",
-    "arxiv_id",
-    "primary_class",
-    "entry_type",
-    "venue",
-    "volume",
-    "pages",
-    "doi",
-    "publisher",
-    "url",
-)
+_FILLABLE = ("year", *FILLABLE_FIELDS)
 _NEAR_TITLE = 0.85
 _PREFIX = 12
 

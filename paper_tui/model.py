@@ -15,6 +15,19 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+FILLABLE_FIELDS = (
+    "arxiv_id",
+    "primary_class",
+    "entry_type",
+    "venue",
+    "volume",
+    "pages",
+    "doi",
+    "publisher",
+    "url",
+)
+"""Bibliographic fields that an import or a fetch may fill in when they are empty."""
+
 SCHEMA_VERSION = 1
 """Version of the on-disk record layout; bumped when a migration is needed."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -30,6 +31,18 @@ class FakeClipboard(Clipboard):
             self.copies.append(text)
 
         super().__init__(osc52=osc52 if not fail else None, system=system, env={})
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the command line in-process: (exit code, stdout, stderr)."""
+    from paper_tui.__main__ import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def make_app(

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from paper_tui.__main__ import main
 from paper_tui.store import Store
 
-from .app_helpers import disk_papers, make_app, plist, settle
+from .app_helpers import disk_papers, make_app, plist, run_cli, settle
 from .fetch_server import Canned, CannedServer, closed_port
 
 BEIT_PATH = "/api/query?id_list=2106.08254&max_results=1"
@@ -31,13 +30,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[CannedServer]:
         yield srv
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 @pytest.fixture

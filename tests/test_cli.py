@@ -10,21 +10,13 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from paper_tui.__main__ import main
-
-from .app_helpers import disk_keys, disk_papers
+from .app_helpers import disk_keys, disk_papers, run_cli
 from .conftest import ROOT
 
 DATA = Path(__file__).parent / "data"
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def test_help_explains_options() -> None:
