@@ -41,3 +41,14 @@ def log_path(tmp_path: Path) -> Path:
     path = tmp_path / "entries.json"
     shutil.copyfile(SHIPPED_LOG, path)
     return path
+
+
+# Property tests run on a shared 2-core machine: no per-example deadline (a busy
+# moment is not a bug) and no example database written into the checkout.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("paper-tui", deadline=None, database=None)
+    _hypothesis_settings.load_profile("paper-tui")
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
