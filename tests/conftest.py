@@ -31,7 +31,14 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_DATA_HOME", str(base / "data"))
         mp.setenv("XDG_CONFIG_HOME", str(base / "config"))
-        mp.delenv("PAPER_TUI_DB", raising=False)
+        for name in (
+            "PAPER_TUI_DB",
+            "PAPER_TUI_CONFIG",
+            "PAPER_TUI_ARXIV_URL",
+            "PAPER_TUI_CROSSREF_URL",
+            "PAPER_TUI_FETCH_TIMEOUT",
+        ):
+            mp.delenv(name, raising=False)
         yield
 
 
