@@ -63,6 +63,8 @@ class TagFilter(OptionList):
                     index = self.get_option_index(highlighted)
                 except Exception:  # the tag left the view
                     index = 0
+                if not any(t == highlighted and (n or on) for t, n, on in shown):
+                    index = 0  # don't follow a tag that dropped to 0 down the list
             self.highlighted = index
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
