@@ -388,10 +388,9 @@ def run_app(args: argparse.Namespace) -> int:
         large = False
     if large:
         # Paint the first screenful now and read the rest on a thread (see README).
-        from . import store as store_module
+        from .store import peek_papers
 
-        peek = getattr(store_module, "peek_papers", None)
-        preview = peek(path, PREVIEW_PAPERS) if peek else None
+        preview = peek_papers(path, PREVIEW_PAPERS)
         app = PaperApp(store=None, path=path, loader=load, preview=preview)
     else:
         try:

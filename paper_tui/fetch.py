@@ -728,15 +728,12 @@ def add_by_identifier(
         )
     else:
         paper = paper_from_metadata(meta, taken)
-        dup = next(
-            (
-                p
-                for p in papers
-                if (meta.arxiv_id and p.arxiv_id == meta.arxiv_id)
-                or (meta.doi and p.doi.lower() == meta.doi.lower())
-            ),
-            None,
-        )
+        # The fetched ids may name a paper the typed identifier did not (a DOI for an arXiv id).
+        dup = (
+            find_by_identifier(papers, Identifier("arxiv", meta.arxiv_id))
+            if meta.arxiv_id
+            else None
+        ) or (find_by_identifier(papers, Identifier("doi", meta.doi)) if meta.doi else None)
         if dup is not None:
             return AddOutcome(dup, existing=True, message=f"already in the log as {dup.key}")
         stub = False

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -273,7 +273,7 @@ class MainScreen(Screen[None]):
 
     @on(TagFilter.Toggled)
     def tag_toggled(self, event: TagFilter.Toggled) -> None:
-        self.filter = _replace(self.filter, tags=self.filter.tags ^ {event.tag})
+        self.filter = replace(self.filter, tags=self.filter.tags ^ {event.tag})
         self.refresh_view()
 
     @on(TagFilter.ModeToggled)
@@ -283,7 +283,7 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
         if event.value != self.filter.query:
-            self.filter = _replace(self.filter, query=event.value)
+            self.filter = replace(self.filter, query=event.value)
             self.refresh_view()
 
     @on(Input.Submitted, "#search")
@@ -320,19 +320,19 @@ class MainScreen(Screen[None]):
 
     def action_toggle_tag_mode(self) -> None:
         mode = "any" if self.filter.tag_mode == "all" else "all"
-        self.filter = _replace(self.filter, tag_mode=mode)
+        self.filter = replace(self.filter, tag_mode=mode)
         self.refresh_view()
         self.notify(f"Tag filter: papers with {mode} of the chosen tags")
 
     def action_cycle_status_filter(self) -> None:
         order = ["", *STATUSES]
         status = order[(order.index(self.filter.status) + 1) % len(order)]
-        self.filter = _replace(self.filter, status=status)
+        self.filter = replace(self.filter, status=status)
         self.refresh_view()
         self.notify(f"Showing {status or 'all'} papers")
 
     def action_toggle_starred_filter(self) -> None:
-        self.filter = _replace(self.filter, starred=not self.filter.starred)
+        self.filter = replace(self.filter, starred=not self.filter.starred)
         self.refresh_view()
 
     def action_cycle_sort(self) -> None:
@@ -507,7 +507,7 @@ class MainScreen(Screen[None]):
             self.load_error = str(exc)
             self.notify(str(exc), title="Could not reload", severity="error", timeout=10)
         self.library = Library(self.store.papers if self.store else [])
-        self.filter = _replace(
+        self.filter = replace(
             self.filter, tags=frozenset(t for t in self.filter.tags if t in self.library.all_tags())
         )
         self.marks &= self.library.keys()
@@ -750,7 +750,7 @@ class MainScreen(Screen[None]):
                     changed.append(
                         (p.copy(tags=list(dict.fromkeys(tags)), edited=now_iso()), p.key)
                     )
-                self.filter = _replace(self.filter, tags=self.filter.tags - {old_tag})
+                self.filter = replace(self.filter, tags=self.filter.tags - {old_tag})
                 self._change(f"rename tag {old_tag}", changed)
                 self.notify(f"Renamed #{old_tag} to #{new_tag} on {len(changed)} papers.")
 
@@ -1195,9 +1195,3 @@ class MainScreen(Screen[None]):
             return bool(self.editing)
         allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None
         return allowed is None or action in allowed
-
-
-def _replace(flt: Filter, **changes: Any) -> Filter:
-    from dataclasses import replace
-
-    return replace(flt, **changes)
