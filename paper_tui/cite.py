@@ -119,12 +119,18 @@ def citation_year(paper: Paper) -> int | None:
     return split_venue(paper.venue)[1] or paper.year
 
 
+# A word "and" inside one name would split it in two, since BibTeX separates names
+# with " and " in any letter case; braces hide it from that split.
+_AND_WORD = re.compile(r"(?<!\S)and(?!\S)", re.IGNORECASE)
+
+
 def _bib_person(name: str) -> str:
     given, family = split_name(name)
-    family_tex = latex_escape(family)
-    if " " in family:
-        family_tex = "{" + family_tex + "}" if family[0].isupper() else family_tex
-    return f"{family_tex}, {latex_escape(given)}" if given else family_tex
+    family_tex = _AND_WORD.sub(r"{\g<0>}", latex_escape(family))
+    given_tex = _AND_WORD.sub(r"{\g<0>}", latex_escape(given))
+    if " " in family and family[0].isupper():
+        family_tex = "{" + family_tex + "}"
+    return f"{family_tex}, {given_tex}" if given else family_tex
 
 
 def _page_range(pages: str, dash: str) -> str:

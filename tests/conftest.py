@@ -51,11 +51,19 @@ def log_path(tmp_path: Path) -> Path:
 
 
 # Property tests run on a shared 2-core machine: no per-example deadline (a busy
-# moment is not a bug) and no example database written into the checkout.
+# moment is not a bug) and no example database written into the checkout. They are
+# derandomized so that CI on a clean clone runs the same examples as the last local
+# run; a failure found while exploring becomes an @example.
 try:
     from hypothesis import settings as _hypothesis_settings
 
-    _hypothesis_settings.register_profile("paper-tui", deadline=None, database=None)
+    _hypothesis_settings.register_profile(
+        "paper-tui", deadline=None, database=None, derandomize=True
+    )
+    # `pytest --hypothesis-profile=explore` searches with fresh random examples.
+    _hypothesis_settings.register_profile(
+        "explore", deadline=None, database=None, max_examples=2000
+    )
     _hypothesis_settings.load_profile("paper-tui")
 except ImportError:  # pragma: no cover - hypothesis is a test dependency
     pass

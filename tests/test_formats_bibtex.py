@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from paper_tui import cite
@@ -275,6 +275,8 @@ def misc_papers(draw: st.DrawFn) -> Paper:
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(misc_papers(), min_size=1, max_size=5, unique_by=lambda p: p.key))
+# A name with the word "and" in it, in any case, stays one name (found by CI).
+@example([Paper(key="a0000a", title="0", authors=["AND A A", "Ann and Bob Smith"])])
 def test_bibtex_round_trip(items: list[Paper]) -> None:
     result = bib.parse(bib.export(items))
     assert result.problems == []
