@@ -22,6 +22,10 @@ class Command:
     category: str
     footer: bool = False
     show_key: str = ""  # how the key is written in help (defaults to `keys`)
+    # Keys that move the focus are checked by the app as they arrive (Textual's
+    # priority bindings), so keys typed right after them reach the new focus; see
+    # `MainScreen.check_action`.
+    moves_focus: bool = False
 
     def binding(self) -> Binding:
         return Binding(
@@ -31,6 +35,7 @@ class Command:
             show=self.footer,
             id=self.id,
             tooltip=self.help,
+            priority=self.moves_focus,
         )
 
     @property
@@ -47,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
         "Search titles, authors, comments and tags; enter keeps it, escape clears it",
         "Find",
         footer=True,
+        moves_focus=True,
     ),
     Command(
         "paper.tags-filter",
@@ -56,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
         "Focus the tag filter: space/enter toggles a tag, escape returns",
         "Find",
         footer=True,
+        moves_focus=True,
     ),
     Command(
         "paper.edit",
@@ -65,6 +72,7 @@ COMMANDS: tuple[Command, ...] = (
         "Edit the comment in place: ctrl+s saves, escape leaves",
         "Paper",
         footer=True,
+        moves_focus=True,
     ),
     Command(
         "paper.edit-external",

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from textual.widgets import Input, OptionList
+from textual import events
+from textual.widgets import Input, OptionList, TextArea
 
+from paper_tui.app import PaperApp
 from paper_tui.screens.dialogs import AddPaperScreen, ChoiceScreen, ConfirmScreen, HelpScreen
 from paper_tui.store import dumps
 from paper_tui.widgets.comment_pane import CommentPane
@@ -620,3 +622,43 @@ async def test_undo_of_a_multi_delete_restores_the_order(log_path: Path) -> None
         await pilot.press("u")
         await settle(pilot)
         assert disk_keys(log_path) == keys
+
+
+def burst(app: PaperApp, keys: str) -> None:
+    """Keys arriving in one read from the terminal (a fast typist, a paste, tmux):
+    all queued before the app handles the first, as the driver queues them."""
+    for ch in keys:
+        name = {"\n": "enter", "\x1b": "escape", "/": "slash"}.get(ch, ch)
+        app.post_message(events.Key(name, None if ch in "\n\x1b" else ch))
+
+
+async def test_typing_right_after_slash_goes_into_the_search(log_path: Path) -> None:
+    before = log_path.read_bytes()
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screens = len(app.screen_stack)
+        burst(app, "/distill")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.query_one("#search", Input).value == "distill"
+        assert plist(app).all_keys() == ["stanton2021does", "beyer2021knowledge"]
+        assert len(app.screen_stack) == screens  # no dialog opened by `d` or `t`
+        # enter then j: back in the list, and j moves the cursor
+        burst(app, "\nj")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.query_one("#search", Input).value == "distill"
+        assert app.focused is plist(app)
+        assert plist(app).cursor == 1
+        # e then text: the text lands in the editor, not on the list's keys
+        burst(app, "eabc")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.editing == "beyer2021knowledge"
+        assert app.main.query_one("#comment-editor", TextArea).text.endswith("abc")
+        burst(app, "\x1b")
+        await pilot.pause()
+        assert len(app.screen_stack) == screens + 1  # save / discard / keep
+        await pilot.press("d")  # discard
+        await settle(pilot)
+    assert log_path.read_bytes() == before

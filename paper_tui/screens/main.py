@@ -27,6 +27,7 @@ from textual.content import Content
 from textual.events import AppFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TextArea
 
 from ..cite import FORMATS as CITE_FORMATS
@@ -61,7 +62,10 @@ class UndoStep:
 class MainScreen(Screen[None]):
     BINDINGS = [
         *[c.binding() for c in COMMANDS if c.keys],
-        Binding("escape", "back", "Back", show=True),
+        # Escape and enter move the focus too, so the app takes them as they arrive
+        # (see `check_action`); enter only acts here in the search and the list.
+        Binding("escape", "back", "Back", show=True, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
         Binding("ctrl+s", "save_comment", "Save", show=True, priority=True),
         Binding("ctrl+o", "editor_external", "Editor", show=True),
     ]
@@ -141,7 +145,7 @@ class MainScreen(Screen[None]):
         self._update_banner()
         self.query_one(PaperList).follow = self._follow_cursor
         self.refresh_view(keep=self.selected)
-        self.query_one(PaperList).focus()
+        self._focus(self.query_one(PaperList))
         self._show_selected()
         self.set_interval(2.0, self.check_external_change)
         if self.loading_log:
@@ -288,15 +292,32 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#search")
     def search_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(PaperList).focus()
+        self._focus(self.query_one(PaperList))
 
     # ------------------------------------------------------------------ moving around
 
+    def _focus(self, widget: Widget) -> None:
+        """Focus `widget` now, not after the queued events (`Widget.focus` defers it).
+
+        Keys typed right after a key that moves the focus (`/distill` in one burst,
+        as fast typists, pastes and tmux send them) must reach the new focus, not
+        run the list's one-letter commands. The app takes those keys as priority
+        bindings, in the order they arrive, and the focus moves before the next.
+        """
+        self.set_focus(widget)
+
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self._focus(self.query_one("#search", Input))
 
     def action_focus_tags(self) -> None:
-        self.query_one(TagFilter).focus()
+        self._focus(self.query_one(TagFilter))
+
+    def action_enter(self) -> None:
+        """Enter in the search keeps it and returns to the list; in the list, edits."""
+        if self.focused is not None and self.focused.id == "search":
+            self._focus(self.query_one(PaperList))
+        else:
+            self.action_edit()
 
     def action_back(self) -> None:
         focused = self.focused
@@ -305,9 +326,9 @@ class MainScreen(Screen[None]):
         elif focused is not None and focused.id == "search":
             search = self.query_one("#search", Input)
             search.value = ""
-            self.query_one(PaperList).focus()
+            self._focus(self.query_one(PaperList))
         elif isinstance(focused, TagFilter):
-            self.query_one(PaperList).focus()
+            self._focus(self.query_one(PaperList))
         elif self.marks:
             self.action_clear_marks()
         elif self.filter.query:
@@ -361,7 +382,7 @@ class MainScreen(Screen[None]):
         if not plist.select_slot(slot):
             self.action_clear_filters()
             plist.select_slot(slot)
-        plist.focus()
+        self._focus(plist)
 
     # ------------------------------------------------------------------ persistence
 
@@ -564,7 +585,7 @@ class MainScreen(Screen[None]):
         if not self.editing:
             focused = self.app.focused
             if focused is not None and focused.id == "search":
-                self.query_one(PaperList).focus()
+                self._focus(self.query_one(PaperList))
             return
         key = self.editing
         text = self._editor_text()
@@ -591,7 +612,7 @@ class MainScreen(Screen[None]):
         self.editing = None
         self.remove_class("-editing")
         self.query_one(CommentPane).stop_editing()
-        self.query_one(PaperList).focus()
+        self._focus(self.query_one(PaperList))
         self._show_selected()
         self._refresh_status()
 
@@ -615,7 +636,7 @@ class MainScreen(Screen[None]):
                 self._drop_draft(key)
                 self.notify("Changes discarded.")
             else:
-                self.query_one(CommentPane).editor.focus()
+                self._focus(self.query_one(CommentPane).editor)
 
         self.app.push_screen(
             ChoiceScreen(
@@ -1189,6 +1210,10 @@ class MainScreen(Screen[None]):
         typing = isinstance(focused, Input) or (
             focused is not None and focused.id == "comment-editor"
         )
+        if action == "enter":  # elsewhere enter is the focused widget's (tags, dialogs)
+            return focused is not None and (
+                focused.id == "search" or (isinstance(focused, PaperList) and not typing)
+            )
         if action == "save_comment":  # only shown (in the footer) while it saves something
             return bool(self.editing) or (focused is not None and focused.id == "search")
         if action == "editor_external":  # ctrl+o: only inside the comment editor

@@ -109,7 +109,7 @@ class CommentPane(Vertical):
         editor = self.editor
         editor.load_text(text)
         self.add_class("-editing")
-        editor.focus()
+        self.screen.set_focus(editor)  # now: keys typed right after `e` belong to the editor
         editor.move_cursor(editor.document.end)
 
     def stop_editing(self) -> None:
