@@ -20,10 +20,11 @@ Measured here:
 * `first_paint_s`: `PaperApp(...)` creation until the first `pilot.pause()` of
   `run_test(size=(120, 40))` returns; `first_frame_s`: until the first frame
   in which the paper list drew rows.
-* `keystrokes`: the search box's value set to successive prefixes of each
-  query, then erased one character at a time (each change is one
-  `refresh_view`); `tags`: three tags toggled on, then off (a
-  `TagFilter.Toggled` message, as a click or space sends).
+* `keystrokes`: each query typed into the search box one key at a time, then
+  erased with backspace (each key is a Key event posted to the app, as the
+  terminal driver posts it, and one `refresh_view`); `tags`: three tags
+  toggled on, then off (each highlighted in the tag filter, then a space Key
+  event posted).
 * `cursor`: `j` pressed (down, bouncing back up at the end); per press the
   frame where the list cursor moved and the frame where the comment pane shows
   the new paper's Markdown (it is parsed on a thread and mounted, so it can
@@ -283,6 +284,7 @@ async def _measure_app(
     phases: Phases,
     out: dict[str, Any],
 ) -> None:
+    from textual import events
     from textual.widgets import Input, Markdown, Static
 
     from paper_tui.app import PaperApp
@@ -327,6 +329,8 @@ async def _measure_app(
 
             # ---- filter keystrokes
             search = screen.query_one("#search", Input)
+            screen.set_focus(search)
+            await pilot.pause()
             samples: list[dict[str, Any]] = []
             with phases("keystrokes"):
                 for query in queries:
@@ -341,7 +345,11 @@ async def _measure_app(
                             )
                         )
                         start = perf()
-                        search.value = value
+                        if len(value) > len(search.value):
+                            char = value[-1]
+                            app.post_message(events.Key(_KEY_NAMES.get(char, char), char))
+                        else:
+                            app.post_message(events.Key("backspace", None))
                         end = await probe.wait(waiter)
                         await pilot.pause()
                         frames, compose = probe.work_between(start, end)
@@ -361,6 +369,9 @@ async def _measure_app(
             # ---- tag toggles
             tags = [t for t, _ in screen.library.all_tags().most_common(3)]
             toggles: list[dict[str, Any]] = []
+            tag_filter = screen.query_one(TagFilter)
+            screen.set_focus(tag_filter)
+            await pilot.pause()
             with phases("tag_toggles"):
                 for tag in [*tags, *reversed(tags)]:
                     want_on = tag not in screen.filter.tags
@@ -370,8 +381,10 @@ async def _measure_app(
                             (tag in screen.filter.tags) == want_on and bool(handler_times)
                         )
                     )
+                    tag_filter.highlighted = tag_filter.get_option_index(tag)
+                    await pilot.pause()
                     start = perf()
-                    screen.post_message(TagFilter.Toggled(tag))
+                    app.post_message(events.Key("space", " "))
                     end = await probe.wait(waiter)
                     await pilot.pause()
                     frames, compose = probe.work_between(start, end)
@@ -439,6 +452,9 @@ async def _measure_app(
             await pilot.pause()
     finally:
         probe.uninstall()
+
+
+_KEY_NAMES = {" ": "space", "-": "minus", ".": "full_stop"}
 
 
 def _key_at(plist: Any, row: int) -> str:

@@ -662,3 +662,19 @@ async def test_typing_right_after_slash_goes_into_the_search(log_path: Path) -> 
         await pilot.press("d")  # discard
         await settle(pilot)
     assert log_path.read_bytes() == before
+
+
+async def test_full_garbage_collections_wait_for_idle_and_settings_come_back(
+    log_path: Path,
+) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.get_threshold()[:2] == before[:2]
+        assert gc.get_threshold()[2] > 1_000_000  # no full collection mid-keystroke
+        await pilot.press("j")
+        assert gc.get_count()[2] >= 0
+    assert gc.get_threshold() == before

@@ -39,6 +39,7 @@ from ..settings import Settings
 from ..store import ConflictError, LoadError, Store, StoreError
 from ..widgets.comment_pane import CommentPane
 from ..widgets.paper_list import PaperList
+from ..widgets.search_box import SearchBox
 from ..widgets.tag_filter import TagFilter
 from .dialogs import AddPaperScreen, ChoiceScreen, ConfirmScreen, HelpScreen, TextPrompt
 
@@ -130,7 +131,7 @@ class MainScreen(Screen[None]):
         yield Static(id="banner")
         with Horizontal(id="panes"):
             with Vertical(id="list-column"):
-                yield Input(placeholder="/ to search", id="search")
+                yield SearchBox(placeholder="/ to search", id="search")
                 yield PaperList(id="paper-list")
             with Vertical(id="side-column"):
                 yield CommentPane(id="comment-pane")
@@ -144,6 +145,8 @@ class MainScreen(Screen[None]):
         self.query_one("#comment-pane", CommentPane).border_title = "Comment"
         self._update_banner()
         self.query_one(PaperList).follow = self._follow_cursor
+        self.query_one(SearchBox).follow = self._follow_search
+        self.query_one(TagFilter).follow = self._toggle_tag
         self.refresh_view(keep=self.selected)
         self._focus(self.query_one(PaperList))
         self._show_selected()
@@ -277,7 +280,11 @@ class MainScreen(Screen[None]):
 
     @on(TagFilter.Toggled)
     def tag_toggled(self, event: TagFilter.Toggled) -> None:
-        self.filter = replace(self.filter, tags=self.filter.tags ^ {event.tag})
+        self._toggle_tag(event.tag)
+
+    def _toggle_tag(self, tag: str) -> None:
+        """The tag filter's synchronous hook: the list changes in the toggle's frame."""
+        self.filter = replace(self.filter, tags=self.filter.tags ^ {tag})
         self.refresh_view()
 
     @on(TagFilter.ModeToggled)
@@ -286,8 +293,12 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
-        if event.value != self.filter.query:
-            self.filter = replace(self.filter, query=event.value)
+        self._follow_search(event.value)  # (already done by the hook, unless unhooked)
+
+    def _follow_search(self, query: str) -> None:
+        """The search box's synchronous hook: the list changes in the keystroke's frame."""
+        if query != self.filter.query:
+            self.filter = replace(self.filter, query=query)
             self.refresh_view()
 
     @on(Input.Submitted, "#search")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from textual.binding import Binding
 from textual.content import Content
@@ -35,6 +36,9 @@ class TagFilter(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: tuple[tuple[str, int, bool], ...] = ()
+        self.follow: Callable[[str], None] | None = None
+        """Called synchronously with a toggled tag (else a `Toggled` message is
+        sent): the list narrows in the same frame as the toggle, no message hops."""
 
     def show_tags(
         self, counts: Counter[str], selected: frozenset[str], totals: Counter[str]
@@ -70,4 +74,7 @@ class TagFilter(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
-            self.post_message(self.Toggled(event.option.id))
+            if self.follow is not None:
+                self.follow(event.option.id)
+            else:
+                self.post_message(self.Toggled(event.option.id))
