@@ -675,6 +675,4 @@ async def test_full_garbage_collections_wait_for_idle_and_settings_come_back(
         await pilot.pause()
         assert gc.get_threshold()[:2] == before[:2]
         assert gc.get_threshold()[2] > 1_000_000  # no full collection mid-keystroke
-        await pilot.press("j")
-        assert gc.get_count()[2] >= 0
     assert gc.get_threshold() == before
