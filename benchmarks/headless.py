@@ -485,7 +485,7 @@ async def _save_in_app(
     with phases("save_in_app"):
         waiter = probe.expect(lambda: screen.editing is None)
         start = perf()
-        screen.action_save_comment()
+        screen._save_comment()
         ui_ms = _ms(start, perf())
         futures = list(getattr(screen, "_pending", []))
         lag = 0.0

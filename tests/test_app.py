@@ -676,3 +676,27 @@ async def test_full_garbage_collections_wait_for_idle_and_settings_come_back(
         assert gc.get_threshold()[:2] == before[:2]
         assert gc.get_threshold()[2] > 1_000_000  # no full collection mid-keystroke
     assert gc.get_threshold() == before
+
+
+async def test_keys_typed_before_escape_or_ctrl_s_are_kept(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        # text then ctrl+s in one burst: all of it saved
+        burst(app, "exyz")
+        app.post_message(events.Key("ctrl+s", None))
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("xyz")
+        assert app.main.editing is None
+        # a search typed then escaped in one burst is cleared, and j after it moves
+        burst(app, "/distill\x1bj")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.query_one("#search", Input).value == ""
+        assert app.focused is plist(app)
+        assert plist(app).row_count == 21  # the cursor stayed on the match, then j
+        assert plist(app).cursor == plist(app).all_keys().index("stanton2021does") + 1
+        # text then escape in one burst: the editor asks, since the text is in
+        burst(app, "eabc\x1b")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)

@@ -323,14 +323,31 @@ class MainScreen(Screen[None]):
     def action_focus_tags(self) -> None:
         self._focus(self.query_one(TagFilter))
 
+    def _after_typing(self, work: Callable[[], None]) -> None:
+        """Run `work` once the keys already on their way to the focused text box are in.
+
+        Escape, enter and ctrl+s are taken by the app as they arrive (priority
+        bindings), while the characters typed just before them wait in the text
+        box's queue: `abc` then escape in one burst would leave the editor before
+        `abc` is in it. A callback queued behind them runs after them.
+        """
+        focused = self.app.focused
+        if isinstance(focused, Input | TextArea):
+            focused.call_later(work)
+        else:
+            work()
+
     def action_enter(self) -> None:
         """Enter in the search keeps it and returns to the list; in the list, edits."""
         if self.focused is not None and self.focused.id == "search":
-            self._focus(self.query_one(PaperList))
+            self._after_typing(lambda: self._focus(self.query_one(PaperList)))
         else:
             self.action_edit()
 
     def action_back(self) -> None:
+        self._after_typing(self._back)
+
+    def _back(self) -> None:
         focused = self.focused
         if self.editing:
             self._leave_editor()
@@ -593,6 +610,9 @@ class MainScreen(Screen[None]):
         return self.query_one(CommentPane).editor.text
 
     def action_save_comment(self) -> None:
+        self._after_typing(self._save_comment)
+
+    def _save_comment(self) -> None:
         if not self.editing:
             focused = self.app.focused
             if focused is not None and focused.id == "search":
@@ -641,7 +661,7 @@ class MainScreen(Screen[None]):
 
         def answer(choice: str | None) -> None:
             if choice == "save":
-                self.action_save_comment()
+                self._save_comment()
             elif choice == "discard":
                 self._close_editor()
                 self._drop_draft(key)
@@ -691,7 +711,7 @@ class MainScreen(Screen[None]):
             self._start_editor(paper.key, new_text)
         else:
             self.query_one(CommentPane).editor.load_text(new_text)
-        self.action_save_comment()
+        self._save_comment()
 
     async def _offer_drafts(self, drafts: dict[str, str]) -> None:
         for key, text in drafts.items():
@@ -1171,7 +1191,7 @@ class MainScreen(Screen[None]):
 
             def answer(choice: str | None) -> None:
                 if choice == "save":
-                    self.action_save_comment()
+                    self._save_comment()
                     self.shutdown()
                 elif choice == "discard":
                     key = self.editing

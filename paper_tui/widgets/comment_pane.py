@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 
 from rich.markdown import Markdown as RichMarkdown
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static, TextArea
 
 from ..model import Paper, plain_text
+from .typeahead import pass_on_if_unfocused
 
 _SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
 
@@ -46,6 +48,11 @@ def paper_header(paper: Paper) -> Content:
 
 class CommentEditor(TextArea):
     """The in-place editor: a plain TextArea (not `code_editor`), so `escape` reaches the screen."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual calls each class's `_on_key` down the MRO (the parent's runs next),
+        # unless this one prevents the default.
+        pass_on_if_unfocused(self, event)
 
 
 class CommentView(Static):

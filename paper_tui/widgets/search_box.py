@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import events
 from textual.widgets import Input
+
+from .typeahead import pass_on_if_unfocused
 
 
 class SearchBox(Input):
@@ -25,3 +28,8 @@ class SearchBox(Input):
     def watch_value(self, value: str) -> None:
         if self.follow is not None:
             self.follow(value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual calls each class's `_on_key` down the MRO (the parent's runs next),
+        # unless this one prevents the default.
+        pass_on_if_unfocused(self, event)
