@@ -970,9 +970,9 @@ def _count_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     pieces: list[int] = []
     real = store_module._add_piece
 
-    def counting(table: dict[str, Any], buffer: bytes, end: int) -> bool:
+    def counting(table: dict[str, Any], buffer: bytes, end: int, pool: dict[Any, Any]) -> bool:
         pieces.append(end)
-        return real(table, buffer, end)
+        return real(table, buffer, end, pool)
 
     monkeypatch.setattr(store_module, "_add_piece", counting)
     return pieces
@@ -990,6 +990,20 @@ def test_a_large_log_is_parsed_in_pieces_as_if_whole(
     assert list(parsed["papers"]) == list(data["papers"]), "document order kept"
     store = Store.open(path, readonly=True)
     assert [p.key for p in store.papers] == [d["key"] for d in data["papers"].values()]
+
+
+def test_repeated_values_of_a_large_log_are_one_object_each(tmp_path: Path) -> None:
+    """Tags, authors, statuses and dates that repeat are kept once (memory at 100k)."""
+    path = tmp_path / "big.json"
+    data = big_log(path)
+    store = Store.open(path, readonly=True)
+    assert [p.to_dict() for p in store.papers] == list(data["papers"].values())
+    tags = [t for p in store.papers for t in p.tags]
+    assert len({id(t) for t in tags}) == len(set(tags)) < len(tags)
+    statuses = [p.status for p in store.papers]
+    assert len({id(s) for s in statuses}) == len(set(statuses))
+    authors = [a for p in store.papers for a in p.authors]
+    assert len({id(a) for a in authors}) == len(set(authors))
 
 
 def test_a_large_log_round_trips_byte_for_byte(tmp_path: Path) -> None:
