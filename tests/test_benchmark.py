@@ -53,12 +53,14 @@ def test_quick_benchmark_prints_the_table(tmp_path: Path) -> None:
             "tag_max_ms",
             "cursor_comment_max_ms",
             "save_update_median_ms",
-            "peak_rss_mb",
+            "headless_rss_mb",
         ):
             assert size[name] is not None, name
         if "tmux" not in data["meta"]:  # tmux installed: the whole-process run must have painted
             assert size["whole_first_paint_s"] is not None
             assert size["floor_median_s"] is not None
+            assert size["session_ok"], "search, edit, save and a tag in the real program"
+            assert size["peak_rss_mb"] is not None
 
     # The logs went into --out; the user's data and config folders were never touched.
     assert (out / "papers-1000.json").is_file()
