@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click, Resize
 from textual.geometry import Size
@@ -99,6 +100,7 @@ class PaperList(ScrollView, can_focus=True):
         self._paper_at: Callable[[int], Paper] = lambda slot: Paper(key="", title="")
         self.marks: frozenset[str] = frozenset()
         self._cache: dict[tuple[int, bool], Strip] = {}
+        self._styles: dict[bool, tuple[Style, Style, Style, Style, Style]] = {}
         self._last_key: str | None = None
         self.follow: Callable[[str | None], None] | None = None
         """Called synchronously when the highlighted paper changes.
@@ -230,6 +232,7 @@ class PaperList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._styles.clear()
 
     # ---------------------------------------------------------------- drawing
 
@@ -248,14 +251,25 @@ class PaperList(ScrollView, can_focus=True):
             self._cache[cache_key] = strip
         return strip.apply_offsets(0, row)
 
+    def _row_styles(self, cursor: bool) -> tuple[Style, Style, Style, Style, Style]:
+        """(base, meta, tags, mark, star) for a row; kept until the styles change, as
+        working them out took half the time of drawing a row."""
+        styles = self._styles.get(cursor)
+        if styles is None:
+            base = self.rich_style
+            if cursor:
+                base = base + self.get_component_rich_style("paper-list--cursor")
+            styles = self._styles[cursor] = (
+                base,
+                base + self.get_component_rich_style("paper-list--meta", partial=True),
+                base + self.get_component_rich_style("paper-list--tags", partial=True),
+                base + self.get_component_rich_style("paper-list--mark", partial=True),
+                base + self.get_component_rich_style("paper-list--star", partial=True),
+            )
+        return styles
+
     def _render_row(self, paper: Paper, width: int, cursor: bool) -> Strip:
-        base = self.rich_style
-        if cursor:
-            base = base + self.get_component_rich_style("paper-list--cursor")
-        meta = base + self.get_component_rich_style("paper-list--meta", partial=True)
-        tag_style = base + self.get_component_rich_style("paper-list--tags", partial=True)
-        mark_style = base + self.get_component_rich_style("paper-list--mark", partial=True)
-        star_style = base + self.get_component_rich_style("paper-list--star", partial=True)
+        base, meta, tag_style, mark_style, star_style = self._row_styles(cursor)
 
         marked = paper.key in self.marks
         lead = [
