@@ -30,8 +30,9 @@ Measured here:
   the new paper's Markdown (it is parsed on a thread and mounted, so it can
   lag the list by frames).
 * `save_app`: a comment edited and saved through the screen: the UI-thread
-  cost, when the background save finished, and the longest the event loop
-  was blocked while it ran (the save thread holds the GIL in C code).
+  cost, the frame that shows it saved, when the background save finished,
+  and the longest the event loop was blocked between that frame and the end
+  of the save (the save thread holds the GIL in C code).
 * `save_update_ms`: `store.update(paper)` in-process, 5 times.
 """
 
@@ -488,13 +489,15 @@ async def _save_in_app(
         screen._save_comment()
         ui_ms = _ms(start, perf())
         futures = list(getattr(screen, "_pending", []))
+        # The frame that shows the comment saved (editor closed) is the UI's own work;
+        # from then until the save is on disk, the event loop should be free.
+        frame_end = await probe.wait(waiter)
         lag = 0.0
         while not all(f.done() for f in futures):
             a = perf()
             await asyncio.sleep(0.002)
             lag = max(lag, perf() - a - 0.002)
         done = perf()
-        frame_end = await probe.wait(waiter)
     errors = [str(f.exception()) for f in futures if f.exception() is not None]
     return {
         "ui_thread_ms": ui_ms,
