@@ -37,21 +37,26 @@ class PaperCommands(Provider):
     async def discover(self) -> Hits:
         for command in COMMANDS:
             yield DiscoveryHit(
-                Content(_name(command.category, command.help)),
+                Content(_name(command.category, command.label)),
                 partial(self._run, command.action),
-                text=_name(command.category, command.help),
+                text=_name(command.category, command.label),
                 help=escape(f"{command.key_text or 'palette'} · {command.help}"),
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in COMMANDS:
-            name = _name(command.category, command.help)
+            # The short name is shown; the description below it is searched too.
+            name = _name(command.category, command.label)
             score = matcher.match(name)
+            shown = matcher.highlight(name)
+            if score <= 0:
+                score = matcher.match(command.help) / 2
+                shown = Content(name)
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(name),
+                    shown,
                     partial(self._run, command.action),
                     text=name,
                     help=escape(f"{command.key_text or 'palette'} · {command.help}"),

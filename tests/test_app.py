@@ -111,6 +111,15 @@ async def test_tag_filter_toggles_and_counts(log_path: Path) -> None:
         assert app.focused is plist(app)
 
 
+async def test_tag_list_starts_at_the_top_after_a_search_is_cleared(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"distill", "enter", "escape", "f")
+        tags = app.main.query_one(TagFilter)
+        assert tags.highlighted == 0
+        assert tags.scroll_offset.y == 0
+
+
 async def test_edit_and_save_comment_lands_on_disk(log_path: Path) -> None:
     original = log_path.read_bytes()
     app = make_app(log_path)
@@ -146,6 +155,14 @@ async def test_escape_with_changes_asks_save_discard_keep(log_path: Path) -> Non
         await pilot.press("escape", "enter")  # Save
         await settle(pilot)
         assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("質問集。abc")
+        # the first letters answer too: k keeps editing, d discards, s saves
+        await pilot.press("e", *"123", "escape", "k")
+        assert app.main.editing == "berner2021modern"
+        await pilot.press("escape", "d")
+        assert not app.main.editing
+        await pilot.press("e", *"45", "escape", "s")
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("質問集。abc45")
 
 
 async def test_escape_without_changes_just_leaves(log_path: Path) -> None:
@@ -159,6 +176,14 @@ async def test_escape_without_changes_just_leaves(log_path: Path) -> None:
 async def test_edit_tags(log_path: Path) -> None:
     app = make_app(log_path)
     async with app.run_test(size=SIZE) as pilot:
+        # typing adds to the tags there (they are not selected to be typed over)
+        await pilot.press("t", *"dist", "tab", "enter")
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["tags"] == [
+            "theory",
+            "survey",
+            "distillation",
+        ]
         await pilot.press("t")
         field = app.screen.query_one(Input)
         field.value = "Theory  Deep-Learning,books"
@@ -241,6 +266,20 @@ async def test_empty_log(tmp_path: Path) -> None:
         await pilot.pause()
         assert "0 of 0 papers" in text_of(app, "#status-line")
         assert clip.copies == []
+        assert "No papers yet: a adds one" in plist(app).render_line(0).text
+        await pilot.press("slash", *"zzqx")
+        assert "No papers yet" in plist(app).render_line(0).text
+
+
+async def test_no_match_says_so_and_how_to_clear(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"zzqx")
+        assert plist(app).row_count == 0
+        assert "No paper matches the search: escape clears it." in plist(app).render_line(0).text
+        await pilot.press("escape")
+        assert plist(app).row_count == 21
+        assert "No paper" not in plist(app).render_line(0).text
 
 
 async def test_read_only_file_is_never_written(log_path: Path) -> None:
@@ -438,6 +477,25 @@ async def test_conflicting_save_keeps_the_users_text(log_path: Path) -> None:
         assert disk_papers(log_path)["yu2021s2mlp"]["comment"] == "theirs"
 
 
+async def test_conflict_on_the_same_comment_keeps_both_texts(log_path: Path) -> None:
+    from paper_tui.screens.main import THEIRS_MARK
+
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", *"mine")
+        data = orjson.loads(log_path.read_bytes())
+        data["papers"]["1"]["comment"] = "their new comment"
+        log_path.write_bytes(dumps(data))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["comment"] == "their new comment"
+        text = app.main.query_one(CommentPane).editor.text
+        assert text.endswith(f"mine\n\n{THEIRS_MARK}\ntheir new comment")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert disk_papers(log_path)["berner2021modern"]["comment"] == text
+
+
 async def test_second_copy_is_read_only(log_path: Path) -> None:
     first = make_app(log_path)
     async with first.run_test(size=SIZE):
@@ -602,12 +660,16 @@ async def test_large_log_paints_a_preview_then_loads_in_the_background(log_path:
         assert "loading" in text_of(app, "#banner")
         await pilot.press("e")
         assert not app.main.editing  # nothing that writes before the whole log is in
+        await pilot.press("slash", *"google", "enter")  # a search typed while it loads...
         release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert "4 of 21 papers" in text_of(app, "#status-line")  # ...applies to all of it
+        assert 'search "google"' in text_of(app, "#status-line")
+        await pilot.press("slash", "ctrl+u", "enter")
         assert plist(app).row_count == 21
         assert "21 of 21 papers" in text_of(app, "#status-line")
-        await pilot.press("e", *"ok", "ctrl+s")
+        await pilot.press("g", "e", *"ok", "ctrl+s")
         await settle(pilot)
         assert disk_papers(log_path)["berner2021modern"]["comment"].endswith("ok")
 

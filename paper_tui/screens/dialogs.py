@@ -1,6 +1,7 @@
 """Modal dialogs. They behave one way everywhere: in a form `tab`/`shift+tab` move
 between fields and `ctrl+s` submits; a confirmation accepts `y` or `enter` and
-refuses `n` or `escape`; `escape` always cancels.
+refuses `n` or `escape`; a choice takes an option's first letter; `escape` always
+cancels.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -45,7 +46,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class ChoiceScreen(ModalScreen[str | None]):
-    """Pick one of a few options; escape returns None."""
+    """Pick one of a few options: arrows and enter, a click, or the option's first
+    letter (shown before it, when no other option starts with it); escape returns None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -56,11 +58,26 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.title_text = title
         self.choices = list(choices)
         self.highlight = highlight
+        firsts = [label[:1].lower() for _, label in self.choices]
+        self.letters = {
+            letter: cid
+            for letter, (cid, _) in zip(firsts, self.choices, strict=True)
+            if letter.isalnum() and firsts.count(letter) == 1
+        }
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(Content(self.title_text), classes="dialog-title")
-            yield OptionList(*[Option(Content(label), id=cid) for cid, label in self.choices])
+            letter_of = {cid: letter for letter, cid in self.letters.items()}
+            yield OptionList(
+                *[
+                    Option(
+                        Content.assemble((letter_of.get(cid, " "), "bold $accent"), "  ", label),
+                        id=cid,
+                    )
+                    for cid, label in self.choices
+                ]
+            )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -69,6 +86,12 @@ class ChoiceScreen(ModalScreen[str | None]):
             if self.highlight in ids:
                 options.highlighted = ids.index(self.highlight)
         options.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        choice = self.letters.get((event.character or "").lower())
+        if choice is not None:
+            event.stop()
+            self.dismiss(choice)
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -126,10 +149,12 @@ class TextPrompt(ModalScreen[str | None]):
         hint: str = "",
         completions: Iterable[str] = (),
         placeholder: str = "",
+        select: bool = True,
     ) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
         self.value = value
+        self.select = select  # False: the cursor waits at the end, so typing adds
         self.hint = hint
         self.completions = list(completions)
         self.placeholder = placeholder
@@ -138,7 +163,12 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical(classes="dialog-box"):
             yield Label(Content(self.title_text), classes="dialog-title")
             suggester = _LastWordSuggester(self.completions) if self.completions else None
-            yield CompletingInput(self.value, placeholder=self.placeholder, suggester=suggester)
+            yield CompletingInput(
+                self.value,
+                placeholder=self.placeholder,
+                suggester=suggester,
+                select_on_focus=self.select,
+            )
             yield Label(Content(self.hint or "enter: save · escape: cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -168,7 +198,7 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
         ("title", "Title (required)"),
         ("authors", "Authors, separated by ;"),
         ("year", "Year"),
-        ("arxiv", "arXiv id, DOI or URL (alone, without a title: fetch the rest)"),
+        ("arxiv", "arXiv id, DOI or URL (alone: the rest is fetched)"),
         ("venue", "Venue (e.g. NeurIPS 2021)"),
         ("tags", "Tags, separated by spaces"),
     )
@@ -181,6 +211,11 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog-box form"):
             yield Label(Content("Add a paper"), classes="dialog-title")
+            # How to submit goes first: on a small screen the form's end is off screen.
+            yield Label(
+                Content("tab/shift+tab: move · ctrl+s: add · escape: cancel"),
+                classes="dialog-hint",
+            )
             yield Label(Content(""), id="add-error", classes="dialog-error")
             for name, placeholder in self.FIELDS:
                 if name == "tags":
@@ -193,10 +228,6 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
                     field = Input(placeholder=placeholder, id=f"add-{name}")
                 yield field
             yield TextArea(id="add-comment", soft_wrap=True)
-            yield Label(
-                Content("tab/shift+tab: move · ctrl+s: add · escape: cancel"),
-                classes="dialog-hint",
-            )
 
     def on_mount(self) -> None:
         self.query_one("#add-title", Input).focus()

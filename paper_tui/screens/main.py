@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 UNDO_DEPTH = 50
 _WHILE_TYPING = frozenset({"back", "save_comment", "edit_external", "editor_external", "quit_app"})
 _WHILE_EDITING = _WHILE_TYPING | {"help"}
+THEIRS_MARK = "---- the version another program saved meanwhile ----"
 
 
 @dataclass(slots=True)
@@ -192,7 +193,12 @@ class MainScreen(Screen[None]):
         self.store = event.store
         self.load_error = event.error
         self.library = event.library or Library([])
-        self.filter = self._remembered_filter()
+        # The filter as it is now (remembered, or changed while the log loaded),
+        # less tags the whole log does not have.
+        known = self.library.all_tags()
+        self.filter = replace(
+            self.filter, tags=frozenset(t for t in self.filter.tags if t in known)
+        )
         self._update_banner()
         self.refresh_view(keep=self.selected)
         self._show_selected()
@@ -225,6 +231,12 @@ class MainScreen(Screen[None]):
         self._view_slots = slots
         plist = self.query_one(PaperList)
         plist.set_marks(frozenset(self.marks))
+        if len(self.library) == 0:
+            plist.empty_text = "No papers yet: a adds one; ctrl+p, Import reads a file."
+        elif self.filter.query:
+            plist.empty_text = "No paper matches the search: escape clears it."
+        else:
+            plist.empty_text = "No paper matches the filters: ctrl+p, Clear filters."
         keep_key = keep or self.selected
         plist.set_rows(slots, self.library.paper_at, keep_slot=self.library.slot_of(keep_key))
         self._refresh_tags()
@@ -475,18 +487,28 @@ class MainScreen(Screen[None]):
     def _save_conflict(self, message: str, keys: tuple[str, ...]) -> None:
         """Someone else wrote the file: reload theirs, keep ours to re-apply."""
         mine = {k: self.library.get(k) for k in keys}
+        started_from = self.editing_original
         self.reload(quiet=True)
         comment_key = next((k for k in keys if mine.get(k) is not None), None)
         self.unsaved.clear()
+        advice = "your text is still in the editor: ctrl+s saves it over the new version."
         if comment_key and comment_key in self.library:
             paper = mine[comment_key]
             assert paper is not None
+            theirs = self.library.get(comment_key).comment  # type: ignore[union-attr]
+            text = paper.comment
+            if theirs not in (started_from, text):
+                # The other program changed this very comment: keep both in the editor.
+                text = f"{text}\n\n{THEIRS_MARK}\n{theirs}"
+                advice = (
+                    f"it had changed the comment of {comment_key} too: the editor holds your "
+                    "text and, below a marked line, theirs. Keep what you want, then ctrl+s."
+                )
             self.jump_to(comment_key)
-            self.editing_original = self.library.get(comment_key).comment  # type: ignore[union-attr]
-            self._start_editor(comment_key, paper.comment)
+            self.editing_original = theirs
+            self._start_editor(comment_key, text)
         self.notify(
-            f"{message} It was reloaded; your text is still in the editor: "
-            "ctrl+s saves it over the new version.",
+            f"{message} It was reloaded; {advice}",
             title="Changed on disk",
             severity="warning",
             timeout=12,
@@ -755,9 +777,10 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             TextPrompt(
                 f"Tags of {paper.key}",
-                " ".join(paper.tags),
+                "".join(f"{tag} " for tag in paper.tags),  # typing adds a tag after them
                 hint="space-separated; tab completes a known tag    enter: save    escape: cancel",
                 completions=self.library.all_tags(),
+                select=False,
             ),
             done,
         )
@@ -779,6 +802,7 @@ class MainScreen(Screen[None]):
         if paper is None or self._refuse_readonly():
             return
         self._change("star", [(paper.copy(starred=not paper.starred, edited=now_iso()), paper.key)])
+        self.notify(f"{'Starred' if not paper.starred else 'Unstarred'} {paper.key}.")
 
     def action_rename_tag(self) -> None:
         if self._refuse_readonly():
@@ -1246,7 +1270,7 @@ class MainScreen(Screen[None]):
                 focused.id == "search" or (isinstance(focused, PaperList) and not typing)
             )
         if action == "save_comment":  # only shown (in the footer) while it saves something
-            return bool(self.editing) or (focused is not None and focused.id == "search")
+            return bool(self.editing)
         if action == "editor_external":  # ctrl+o: only inside the comment editor
             return bool(self.editing)
         allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None

@@ -24,25 +24,29 @@ _SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
 
 
 def paper_header(paper: Paper) -> Content:
-    """Title, authors, year and venue, arXiv link and tags, as plain styled text."""
+    """Title; year, venue, arXiv link, status and key; tags; then the authors.
+
+    The header may take at most half the pane, so on a small screen its end is
+    cut: the authors, which can run to many lines, come last, after the facts.
+    """
     parts: list[tuple[str, str] | str] = [(plain_text(paper.title), "bold"), "\n"]
-    if paper.authors:
-        parts += [(", ".join(plain_text(a) for a in paper.authors), "italic"), "\n"]
-    facts = [str(paper.year) if paper.year else "", paper.venue]
+    year = str(paper.year) if paper.year else ""
+    facts = [year if year not in paper.venue else "", paper.venue]  # not 2021 · ICCV 2021
     line = " · ".join(f for f in facts if f)
     if line:
-        parts.append((line, "$text-muted"))
+        parts.append((line + " · ", "$text-muted"))
     if paper.arxiv_id:
-        parts += [(" · arXiv " if line else "arXiv ", "$text-muted"), (paper.arxiv_id, "underline")]
+        parts += [("arXiv ", "$text-muted"), (paper.arxiv_id, "underline"), (" · ", "$text-muted")]
     elif paper.link:
-        parts += [(" · " if line else "", "$text-muted"), (paper.link, "underline")]
-    parts.append("\n")
-    if paper.tags:
-        parts += [(" ".join(f"#{t}" for t in paper.tags), "$text-accent"), "  "]
-    if paper.extra.get("pending"):
-        parts += [("metadata pending (palette: Fetch metadata)", "$text-warning"), "  "]
+        parts += [(paper.link, "underline"), (" · ", "$text-muted")]
     status = paper.status + (" ★" if paper.starred else "")
     parts += [(f"{status} · {paper.key}", "$text-muted")]
+    if paper.extra.get("pending"):
+        parts += ["\n", ("metadata pending (palette: Fetch metadata)", "$text-warning")]
+    if paper.tags:
+        parts += ["\n", (" ".join(f"#{t}" for t in paper.tags), "$text-accent")]
+    if paper.authors:
+        parts += ["\n", (", ".join(plain_text(a) for a in paper.authors), "italic")]
     return Content.assemble(*parts)
 
 
@@ -79,7 +83,7 @@ class CommentPane(Vertical):
 
     DEFAULT_CSS = """
     CommentPane {
-        #paper-header { padding: 0 1; margin-bottom: 1; max-height: 50%; }
+        #paper-header { padding: 0 1; margin-bottom: 1; max-height: 60%; }
         #comment-scroll { height: 1fr; padding: 0 1; }
         #comment-editor { display: none; height: 1fr; }
         &.-editing #comment-scroll { display: none; }

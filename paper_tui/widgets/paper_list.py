@@ -101,6 +101,8 @@ class PaperList(ScrollView, can_focus=True):
         self.marks: frozenset[str] = frozenset()
         self._cache: dict[tuple[int, bool], Strip] = {}
         self._styles: dict[bool, tuple[Style, Style, Style, Style, Style]] = {}
+        self.empty_text = ""
+        """What the first row says when there are no rows (set by the owner)."""
         self._last_key: str | None = None
         self.follow: Callable[[str | None], None] | None = None
         """Called synchronously when the highlighted paper changes.
@@ -240,6 +242,10 @@ class PaperList(ScrollView, can_focus=True):
         row = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         if row >= len(self._slots):
+            if row == 0 and self.empty_text:
+                meta = self._row_styles(False)[1]
+                text = fit(" " + self.empty_text, width)
+                return Strip([Segment(text, meta)]).adjust_cell_length(width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         cursor = row == self.cursor
         cache_key = (row, cursor)

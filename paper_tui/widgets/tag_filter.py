@@ -50,7 +50,10 @@ class TagFilter(OptionList):
         if shown == self._shown:
             return
         self._shown = shown
-        highlighted = self.highlighted_option.id if self.highlighted_option else None
+        # Follow the highlighted tag only while the user is in the list; otherwise
+        # start at the top again (after a search is cleared, `f` lands on the first tag).
+        in_use = self.screen.focused is self
+        highlighted = self.highlighted_option.id if self.highlighted_option and in_use else None
         options = []
         for tag, count, on in shown:
             prompt = Content.assemble(
