@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paper_tui.model import STATUSES, Paper, plain_text
-from paper_tui.search import Filter, Library, _haystacks, haystack
+from paper_tui.search import Filter, Library, _haystacks, haystack, split_haystack
 
 # ---------------------------------------------------------------- the reference
 
@@ -290,6 +290,24 @@ def test_bulk_haystacks_equal_per_paper_and_match_the_same_terms() -> None:
                 assert (word[i:] in mine) == (word[i:] in theirs)
 
 
+_MIXED = st.text(alphabet="ab ?\n-4éßデータ日本", max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(comment=_MIXED, term=_MIXED.map(lambda t: "".join(t.split())).filter(bool))
+def test_split_search_text_finds_exactly_what_the_whole_text_holds(comment: str, term: str) -> None:
+    """ASCII terms scan the ASCII text, others the non-ASCII runs, mixed ones both and
+    then the whole text: always the same answer as searching the whole haystack."""
+    paper = Paper(key="k", title="T", comment=comment)
+    hay = haystack(paper)
+    ascii_text, wide = split_haystack(hay)
+    assert ascii_text.isascii() and len(ascii_text) == len(hay)
+    assert wide.replace("\n", "") == "".join(c for c in hay if not c.isascii())
+    lib = Library([paper])
+    assert lib._term_flags(term.casefold()) == bytes([term.casefold() in hay])
+    assert keys(lib.view(Filter(query=term))) == (["k"] if term.casefold() in hay else [])
+
+
 # ---------------------------------------------------------------- caches
 
 
@@ -438,6 +456,10 @@ WORDS = [
     "ß",
     "ss",
     "S$^2$",
+    "bert論文",  # ASCII and non-ASCII in one word (searches split them: see split_haystack)
+    "gpt-4で",
+    "what?",
+    "é?x",
 ]
 TAGS = ["a", "b", "c", "vit"]
 QUERIES = [
@@ -460,6 +482,16 @@ QUERIES = [
     "a b",
     "s²",
     "k1",
+    "t論",
+    "論文",
+    "gpt-4で",
+    "4で",
+    "what?",
+    "?",
+    "t?",
+    "?x",
+    "é?",
+    "rt論 ab",
 ]
 
 texts = st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join)
