@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 from textual import events
-from textual.widgets import Input, OptionList, TextArea
+from textual.widgets import Input, TextArea
 
 from paper_tui.app import PaperApp
 from paper_tui.screens.dialogs import AddPaperScreen, ChoiceScreen, ConfirmScreen, HelpScreen
@@ -530,7 +530,7 @@ async def test_layout_at_small_and_large_sizes(log_path: Path, size: tuple[int, 
         await pilot.pause()
         assert plist(app).size.width >= 40
         assert app.main.query_one(CommentPane).size.width >= 30
-        assert app.main.query_one(OptionList).size.height >= 3
+        assert app.main.query_one(TagFilter).size.height >= 3
 
 
 async def test_view_state_is_remembered(log_path: Path) -> None:
