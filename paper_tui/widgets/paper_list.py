@@ -11,16 +11,15 @@ from collections.abc import Callable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual.binding import Binding
-from textual.events import Click, Resize
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..model import Paper, plain_text
+from .rows import RowsView
 
 STATUS_GLYPHS = {"unread": "○", "skimmed": "◐", "read": "●"}
 
@@ -34,7 +33,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-class PaperList(ScrollView, can_focus=True):
+class PaperList(RowsView):
     """Rows of papers with a cursor; posts `Highlighted` when the cursor moves."""
 
     BINDINGS = [
@@ -55,6 +54,8 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--mark",
         "paper-list--star",
     }
+    CURSOR_STYLE = "paper-list--cursor"
+    ROW_STYLES = ("paper-list--meta", "paper-list--tags", "paper-list--mark", "paper-list--star")
 
     DEFAULT_CSS = """
     PaperList {
@@ -99,8 +100,6 @@ class PaperList(ScrollView, can_focus=True):
         self._slots: list[int] = []
         self._paper_at: Callable[[int], Paper] = lambda slot: Paper(key="", title="")
         self.marks: frozenset[str] = frozenset()
-        self._cache: dict[tuple[int, bool], Strip] = {}
-        self._styles: dict[bool, tuple[Style, Style, Style, Style, Style]] = {}
         self.empty_text = ""
         """What the first row says when there are no rows (set by the owner)."""
         self._last_key: str | None = None
@@ -122,7 +121,7 @@ class PaperList(ScrollView, can_focus=True):
         """Show a new view; the cursor stays on `keep_slot` when it is still visible."""
         self._slots = slots
         self._paper_at = paper_at
-        self._cache.clear()
+        self.forget_strips()
         self.virtual_size = Size(self.size.width, len(slots))
         row = 0
         if keep_slot is not None:
@@ -135,17 +134,21 @@ class PaperList(ScrollView, can_focus=True):
 
     def set_marks(self, marks: frozenset[str]) -> None:
         self.marks = marks
-        self._cache.clear()
+        self.forget_strips()
         self.refresh()
 
     def refresh_rows(self) -> None:
         """Redraw after papers changed in place (same view, new contents)."""
-        self._cache.clear()
+        self.forget_strips()
         self.refresh()
 
     @property
     def row_count(self) -> int:
         return len(self._slots)
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self.cursor
 
     @property
     def current(self) -> Paper | None:
@@ -168,10 +171,6 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(value, len(self._slots) - 1)) if self._slots else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._cache.pop((old, True), None)
-        self._cache.pop((old, False), None)
-        self._cache.pop((new, True), None)
-        self._cache.pop((new, False), None)
         self.refresh()
         self.scroll_to_row(new)
         paper = self.current
@@ -181,14 +180,6 @@ class PaperList(ScrollView, can_focus=True):
             if self.follow is not None:
                 self.follow(key)
             self.post_message(self.Highlighted(key))
-
-    def scroll_to_row(self, row: int) -> None:
-        height = self.scrollable_content_region.height or 1
-        top = self.scroll_offset.y
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta
@@ -226,16 +217,6 @@ class PaperList(ScrollView, can_focus=True):
             if event.chain == 2:
                 self.action_open()
 
-    def on_resize(self, event: Resize) -> None:
-        self._cache.clear()
-        self.virtual_size = Size(event.size.width, len(self._slots))
-        self.scroll_to_row(self.cursor)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._cache.clear()
-        self._styles.clear()
-
     # ---------------------------------------------------------------- drawing
 
     def render_line(self, y: int) -> Strip:
@@ -243,39 +224,21 @@ class PaperList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if row >= len(self._slots):
             if row == 0 and self.empty_text:
-                meta = self._row_styles(False)[1]
+                meta = self.row_styles(False)[1]
                 text = fit(" " + self.empty_text, width)
                 return Strip([Segment(text, meta)]).adjust_cell_length(width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         cursor = row == self.cursor
-        cache_key = (row, cursor)
-        strip = self._cache.get(cache_key)
-        if strip is None or strip.cell_length != width:
-            strip = self._render_row(self._paper_at(self._slots[row]), width, cursor)
-            if len(self._cache) > 400:
-                self._cache.clear()
-            self._cache[cache_key] = strip
+        paper = self._paper_at(self._slots[row])
+        strip = self.strip_for(
+            (paper.key, paper.key in self.marks, cursor),
+            width,
+            lambda: self._render_row(paper, width, cursor),
+        )
         return strip.apply_offsets(0, row)
 
-    def _row_styles(self, cursor: bool) -> tuple[Style, Style, Style, Style, Style]:
-        """(base, meta, tags, mark, star) for a row; kept until the styles change, as
-        working them out took half the time of drawing a row."""
-        styles = self._styles.get(cursor)
-        if styles is None:
-            base = self.rich_style
-            if cursor:
-                base = base + self.get_component_rich_style("paper-list--cursor")
-            styles = self._styles[cursor] = (
-                base,
-                base + self.get_component_rich_style("paper-list--meta", partial=True),
-                base + self.get_component_rich_style("paper-list--tags", partial=True),
-                base + self.get_component_rich_style("paper-list--mark", partial=True),
-                base + self.get_component_rich_style("paper-list--star", partial=True),
-            )
-        return styles
-
     def _render_row(self, paper: Paper, width: int, cursor: bool) -> Strip:
-        base, meta, tag_style, mark_style, star_style = self._row_styles(cursor)
+        base, meta, tag_style, mark_style, star_style = self.row_styles(cursor)
 
         marked = paper.key in self.marks
         lead = [

@@ -14,16 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
-from rich.style import Style
 from textual.binding import Binding
 from textual.content import Content
-from textual.events import Click, Resize
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from .paper_list import fit
+from .rows import RowsView
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +43,7 @@ class TagRow:
         )
 
 
-class TagFilter(ScrollView, can_focus=True):
+class TagFilter(RowsView):
     """Tags with their counts; `space`/`enter` or a click toggles one."""
 
     BINDINGS = [
@@ -62,8 +61,12 @@ class TagFilter(ScrollView, can_focus=True):
         "tag-filter--cursor",
         "tag-filter--on",
         "tag-filter--off",
+        "tag-filter--tag-on",
         "tag-filter--count",
     }
+    CURSOR_STYLE = "tag-filter--cursor"
+    ROW_STYLES = ("tag-filter--on", "tag-filter--off", "tag-filter--tag-on", "tag-filter--count")
+    MAX_STRIPS = 200
 
     DEFAULT_CSS = """
     TagFilter {
@@ -75,6 +78,7 @@ class TagFilter(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
         }
         & > .tag-filter--on { color: $text-success; text-style: bold; }
+        & > .tag-filter--tag-on { text-style: bold; }
         & > .tag-filter--off { color: $text-muted; }
         & > .tag-filter--count { color: $text-muted; }
     }
@@ -92,8 +96,6 @@ class TagFilter(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._rows: tuple[TagRow, ...] = ()
         self._highlighted: int | None = None
-        self._cache: dict[tuple[TagRow, bool], Strip] = {}
-        self._styles: dict[bool, tuple[Style, Style, Style, Style, Style]] = {}
         self.follow: Callable[[str], None] | None = None
         """Called synchronously with a toggled tag (else a `Toggled` message is
         sent): the list narrows in the same frame as the toggle, no message hops."""
@@ -114,7 +116,7 @@ class TagFilter(ScrollView, can_focus=True):
         in_use = self.screen.focused is self
         current = self.highlighted_option.id if self.highlighted_option and in_use else None
         self._rows = rows
-        self._cache.clear()
+        self.forget_strips()
         self.virtual_size = Size(self.size.width, len(rows))
         index: int | None = 0 if rows else None
         if current is not None:
@@ -132,6 +134,14 @@ class TagFilter(ScrollView, can_focus=True):
         return len(self._rows)
 
     @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self._highlighted
+
+    @property
     def highlighted(self) -> int | None:
         return self._highlighted
 
@@ -144,12 +154,7 @@ class TagFilter(ScrollView, can_focus=True):
         self._highlighted = index
         self.refresh()
         if index is not None:
-            height = self.scrollable_content_region.height or 1
-            top = self.scroll_offset.y
-            if index < top:
-                self.scroll_to(y=index, animate=False, immediate=True)
-            elif index >= top + height:
-                self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+            self.scroll_to_row(index)
 
     @property
     def highlighted_option(self) -> TagRow | None:
@@ -198,35 +203,7 @@ class TagFilter(ScrollView, can_focus=True):
             self.highlighted = row
             self.action_select()
 
-    def on_resize(self, event: Resize) -> None:
-        self._cache.clear()
-        self.virtual_size = Size(event.size.width, len(self._rows))
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._cache.clear()
-        self._styles.clear()
-
     # ---------------------------------------------------------------- drawing
-
-    def _row_styles(self, cursor: bool) -> tuple[Style, Style, Style, Style, Style]:
-        """(base, box on, box off, tag on, count) for a row."""
-        styles = self._styles.get(cursor)
-        if styles is None:
-            base = self.rich_style
-            if cursor:
-                base = base + self.get_component_rich_style("tag-filter--cursor")
-            on = self.get_component_rich_style("tag-filter--on", partial=True)
-            off = self.get_component_rich_style("tag-filter--off", partial=True)
-            count = self.get_component_rich_style("tag-filter--count", partial=True)
-            styles = self._styles[cursor] = (
-                base,
-                base + on,
-                base + off,
-                base + Style(bold=True),
-                base + count,
-            )
-        return styles
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
@@ -235,22 +212,21 @@ class TagFilter(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._rows[index]
         cursor = index == self._highlighted
-        strip = self._cache.get((row, cursor))
-        if strip is None or strip.cell_length != width:
-            base, box_on, box_off, tag_on, count = self._row_styles(cursor)
-            tail = f" {row.count}"
-            name = fit(row.id, max(1, width - 3 - len(tail))).rstrip()
-            segments = [
-                Segment(" ", base),
-                Segment("☑ " if row.on else "☐ ", box_on if row.on else box_off),
-                Segment(name, tag_on if row.on else base),
-                Segment(tail, count),
-            ]
-            strip = Strip(segments).adjust_cell_length(width, base)
-            if len(self._cache) > 200:
-                self._cache.clear()
-            self._cache[(row, cursor)] = strip
-        return strip.apply_offsets(0, index)
+        return self.strip_for(
+            (row, cursor), width, lambda: self._render_row(row, width, cursor)
+        ).apply_offsets(0, index)
+
+    def _render_row(self, row: TagRow, width: int, cursor: bool) -> Strip:
+        base, box_on, box_off, tag_on, count = self.row_styles(cursor)
+        tail = f" {row.count}"
+        name = fit(row.id, max(1, width - 3 - len(tail))).rstrip()
+        segments = [
+            Segment(" ", base),
+            Segment("☑ " if row.on else "☐ ", box_on if row.on else box_off),
+            Segment(name, tag_on if row.on else base),
+            Segment(tail, count),
+        ]
+        return Strip(segments).adjust_cell_length(width, base)
 
 
 __all__ = ["TagFilter", "TagRow"]
