@@ -523,6 +523,19 @@ async def test_click_selects_paper(log_path: Path) -> None:
         assert plist(app).current.key == "wu2021rethinking"  # type: ignore[union-attr]
 
 
+async def test_click_on_a_tag_toggles_it(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        tags = app.main.query_one(TagFilter)
+        second = tags.get_option_index("compression")
+        await pilot.click("#tag-filter", offset=(4, 1 + second))  # (1: the border)
+        assert app.main.filter.tags == {"compression"}
+        assert "6 of 21 papers" in text_of(app, "#status-line")
+        assert tags.get_option("compression").prompt.plain.startswith("☑ compression")
+        await pilot.click("#tag-filter", offset=(4, 1))  # compression now comes first
+        assert app.main.filter.tags == frozenset()
+
+
 @pytest.mark.parametrize("size", [(80, 24), (250, 50)])
 async def test_layout_at_small_and_large_sizes(log_path: Path, size: tuple[int, int]) -> None:
     app = make_app(log_path)

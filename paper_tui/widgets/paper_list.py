@@ -211,8 +211,8 @@ class PaperList(RowsView):
         return True
 
     def on_click(self, event: Click) -> None:
-        row = event.y + self.scroll_offset.y
-        if 0 <= row < len(self._slots):
+        row = self.row_at(event)
+        if row is not None:
             self.cursor = row
             if event.chain == 2:
                 self.action_open()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable
 from typing import ClassVar
 
 from rich.style import Style
-from textual.events import Resize
+from textual.events import Click, Resize
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -61,6 +61,14 @@ class RowsView(ScrollView, can_focus=True):
 
     def forget_strips(self) -> None:
         self._strips.clear()
+
+    def row_at(self, event: Click) -> int | None:
+        """The row a click landed on (None on the border, the padding or below the rows)."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        row = offset.y + self.scroll_offset.y
+        return row if 0 <= row < self.row_count else None
 
     def scroll_to_row(self, row: int) -> None:
         height = self.scrollable_content_region.height or 1

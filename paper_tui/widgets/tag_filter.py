@@ -198,8 +198,8 @@ class TagFilter(RowsView):
         self.post_message(self.ModeToggled())
 
     def on_click(self, event: Click) -> None:
-        row = event.y + self.scroll_offset.y
-        if 0 <= row < len(self._rows):
+        row = self.row_at(event)
+        if row is not None:
             self.highlighted = row
             self.action_select()
 
