@@ -22,12 +22,13 @@ class Command:
     category: str
     footer: bool = False
     show_key: str = ""  # how the key is written in help (defaults to `keys`)
-    # Keys that move the focus are checked by the app as they arrive (Textual's
-    # priority bindings), so keys typed right after them reach the new focus; see
-    # `MainScreen.check_action`.
-    moves_focus: bool = False
 
     def binding(self) -> Binding:
+        # Every command key is a priority binding: the app takes it as it arrives,
+        # before the keys after it, so a burst (`/distill`, `ae12`, pasted or sent
+        # by tmux) runs in the order typed. Without focus in a text box, that is
+        # the only difference; with it, `MainScreen.check_action` lets letters
+        # through to the text box.
         return Binding(
             self.keys,
             self.action,
@@ -35,7 +36,7 @@ class Command:
             show=self.footer,
             id=self.id,
             tooltip=self.help,
-            priority=self.moves_focus,
+            priority=True,
         )
 
     @property
@@ -52,7 +53,6 @@ COMMANDS: tuple[Command, ...] = (
         "Search titles, authors, comments and tags; enter keeps it, escape clears it",
         "Find",
         footer=True,
-        moves_focus=True,
     ),
     Command(
         "paper.tags-filter",
@@ -62,7 +62,6 @@ COMMANDS: tuple[Command, ...] = (
         "Focus the tag filter: space/enter toggles a tag, escape returns",
         "Find",
         footer=True,
-        moves_focus=True,
     ),
     Command(
         "paper.edit",
@@ -72,7 +71,6 @@ COMMANDS: tuple[Command, ...] = (
         "Edit the comment in place: ctrl+s saves, escape leaves",
         "Paper",
         footer=True,
-        moves_focus=True,
     ),
     Command(
         "paper.edit-external",

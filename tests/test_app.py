@@ -775,3 +775,30 @@ async def test_keys_typed_before_escape_or_ctrl_s_are_kept(log_path: Path) -> No
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
+
+
+async def test_keys_typed_right_after_a_dialog_opens_go_into_it(log_path: Path) -> None:
+    before = disk_papers(log_path)
+    app = make_app(log_path)
+    async with app.run_test(size=SIZE) as pilot:
+        # j then e in one burst: the cursor moves first, then the editor opens on that paper
+        burst(app, "je")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.editing == plist(app).all_keys()[1]
+        burst(app, "\x1b")
+        await pilot.pause()
+        # a, a title and ctrl+s in one burst: a new paper with that title, nothing else
+        burst(app, "aBurst added e12")
+        app.post_message(events.Key("ctrl+s", None))
+        await settle(pilot)
+        papers = disk_papers(log_path)
+        added = [p for k, p in papers.items() if k not in before]
+        assert [p["title"] for p in added] == ["Burst added e12"]
+        assert all(papers[k]["comment"] == before[k]["comment"] for k in before)
+        # t, a tag and enter in one burst: the tag is added to the paper's tags
+        await pilot.press("g")
+        burst(app, "tvit\n")
+        await settle(pilot)
+        key = plist(app).all_keys()[0]
+        assert disk_papers(log_path)[key]["tags"][-1] == "vit"

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..keys import COMMANDS, LIST_KEYS
 from ..model import ValidationError, new_paper
+from ..widgets.typeahead import TypeAheadScreen
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -133,7 +134,7 @@ class CompletingInput(Input):
             self.screen.focus_next()
 
 
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(TypeAheadScreen[str | None]):
     """One line of input; enter or ctrl+s submits, escape cancels."""
 
     BINDINGS = [
@@ -171,28 +172,29 @@ class TextPrompt(ModalScreen[str | None]):
             )
             yield Label(Content(self.hint or "enter: save · escape: cancel"), classes="dialog-hint")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value)
 
     def action_submit(self) -> None:
+        self.submit_after_typing(self._submit)
+
+    def _submit(self) -> None:
         self.dismiss(self.query_one(Input).value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
+class AddPaperScreen(TypeAheadScreen[dict[str, Any] | None]):
     """The add form. Validation happens here so the user sees the message in place."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Add", priority=True),
     ]
+    first_field = "#add-title"
 
     FIELDS = (
         ("title", "Title (required)"),
@@ -229,9 +231,6 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
                 yield field
             yield TextArea(id="add-comment", soft_wrap=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#add-title", Input).focus()
-
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
         event.stop()
@@ -243,6 +242,9 @@ class AddPaperScreen(ModalScreen[dict[str, Any] | None]):
         return out
 
     def action_submit(self) -> None:
+        self.submit_after_typing(self._submit)
+
+    def _submit(self) -> None:
         v = self.values()
         if not v["title"].strip():
             from ..fetch import parse_identifier

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from ..app import PaperApp
 
 UNDO_DEPTH = 50
-_WHILE_TYPING = frozenset({"back", "save_comment", "edit_external", "editor_external", "quit_app"})
+_WHILE_TYPING = frozenset({"back", "save_comment", "editor_external"})
+"""What control keys still do while a text box has focus (every letter types)."""
 _WHILE_EDITING = _WHILE_TYPING | {"help"}
 THEIRS_MARK = "---- the version another program saved meanwhile ----"
 
@@ -64,12 +65,12 @@ class UndoStep:
 class MainScreen(Screen[None]):
     BINDINGS = [
         *[c.binding() for c in COMMANDS if c.keys],
-        # Escape and enter move the focus too, so the app takes them as they arrive
-        # (see `check_action`); enter only acts here in the search and the list.
+        # Priority, like the command keys (see `keys.Command.binding`); enter only
+        # acts here in the search and the list (`check_action`).
         Binding("escape", "back", "Back", show=True, priority=True),
         Binding("enter", "enter", show=False, priority=True),
         Binding("ctrl+s", "save_comment", "Save", show=True, priority=True),
-        Binding("ctrl+o", "editor_external", "Editor", show=True),
+        Binding("ctrl+o", "editor_external", "Editor", show=True, priority=True),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
@@ -1271,6 +1272,8 @@ class MainScreen(Screen[None]):
             )
         if action == "save_comment":  # only shown (in the footer) while it saves something
             return bool(self.editing)
+        if action == "add" and isinstance(focused, TagFilter):
+            return False  # `a` there switches all-of / any-of
         if action == "editor_external":  # ctrl+o: only inside the comment editor
             return bool(self.editing)
         allowed = _WHILE_TYPING if typing else _WHILE_EDITING if self.editing else None

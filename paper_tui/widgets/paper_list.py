@@ -37,14 +37,14 @@ class PaperList(RowsView):
     """Rows of papers with a cursor; posts `Highlighted` when the cursor moves."""
 
     BINDINGS = [
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("space,m", "mark", "Mark", show=False, id="list.mark"),
-        Binding("enter", "open", "Open", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False, priority=True),
+        Binding("up,k", "cursor(-1)", "Up", show=False, priority=True),
+        Binding("home,g", "first", "First", show=False, priority=True),
+        Binding("end,G", "last", "Last", show=False, priority=True),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, priority=True),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, priority=True),
+        Binding("space,m", "mark", "Mark", show=False, id="list.mark", priority=True),
+        Binding("enter", "open", "Open", show=False, priority=True),
     ]
 
     COMPONENT_CLASSES = {

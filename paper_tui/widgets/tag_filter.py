@@ -47,14 +47,14 @@ class TagFilter(RowsView):
     """Tags with their counts; `space`/`enter` or a click toggles one."""
 
     BINDINGS = [
-        Binding("space,enter", "select", "Toggle tag", show=True),
-        Binding("a", "toggle_mode", "All/any", show=True),
-        Binding("down,j", "cursor(1)", show=False),
-        Binding("up,k", "cursor(-1)", show=False),
-        Binding("home,g", "first", show=False),
-        Binding("end,G", "last", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
+        Binding("space,enter", "select", "Toggle tag", show=True, priority=True),
+        Binding("a", "toggle_mode", "All/any", show=True, priority=True),
+        Binding("down,j", "cursor(1)", show=False, priority=True),
+        Binding("up,k", "cursor(-1)", show=False, priority=True),
+        Binding("home,g", "first", show=False, priority=True),
+        Binding("end,G", "last", show=False, priority=True),
+        Binding("pagedown", "page(1)", show=False, priority=True),
+        Binding("pageup", "page(-1)", show=False, priority=True),
     ]
 
     COMPONENT_CLASSES = {

@@ -5,13 +5,22 @@ widget handles it later from its own queue. When a burst of keys leaves a text
 box (`escape j j` typed fast, pasted, or sent by tmux), the keys after the
 escape are queued in the text box while the focus moves on: the search would
 get `jj` typed into it. A text box that no longer has the focus passes such
-keys to the widget that has it.
+keys back to the app, which hands them to the widget that has it now.
+
+Dialogs have the opposite case: keys typed right after the key that opened
+one reach the dialog before its field has the focus; `TypeAheadScreen` types
+them into the field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from textual import events
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 
 def pass_on_if_unfocused(widget: Widget, event: events.Key) -> bool:
@@ -25,5 +34,42 @@ def pass_on_if_unfocused(widget: Widget, event: events.Key) -> bool:
         return False
     event.stop()
     event.prevent_default()
-    focused.post_message(events.Key(event.key, event.character))
+    # Through the app, as a key from the terminal: its priority bindings see it first.
+    widget.app.post_message(events.Key(event.key, event.character))
     return True
+
+
+class TypeAheadScreen(ModalScreen[ScreenResultType]):
+    """A dialog that takes keys typed before its field had the focus.
+
+    Subclasses name the field to focus in `first_field` (a CSS selector); it is
+    focused at mount, synchronously. A printable key that reaches the screen
+    itself (text boxes consume their own, so it was sent to the screen while no
+    field had the focus) is typed into the focused field. `submit_after_typing`
+    runs a submit after the keys already queued for the field.
+    """
+
+    first_field: ClassVar[str] = "Input"
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query(self.first_field).first())
+
+    def on_key(self, event: events.Key) -> None:
+        focused = self.focused
+        if not event.is_printable or event.character is None:
+            return
+        if isinstance(focused, Input):
+            focused.insert_text_at_cursor(event.character)
+        elif isinstance(focused, TextArea):
+            focused.insert(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def submit_after_typing(self, submit: Callable[[], None]) -> None:
+        focused = self.focused
+        if isinstance(focused, Input | TextArea):
+            focused.call_later(submit)
+        else:
+            submit()
