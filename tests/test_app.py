@@ -280,6 +280,20 @@ async def test_no_match_says_so_and_how_to_clear(log_path: Path) -> None:
         await pilot.press("escape")
         assert plist(app).row_count == 21
         assert "No paper" not in plist(app).render_line(0).text
+        # a search that matches, narrowed to nothing by a tag: the message says both
+        await pilot.press("slash", *"distill", "enter")
+        app.main._toggle_tag("nas")
+        assert plist(app).row_count == 0
+        assert "the search and filters" in plist(app).render_line(0).text
+
+
+async def test_tab_in_the_add_form_never_leaves_the_fields(log_path: Path) -> None:
+    app = make_app(log_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        for _ in range(10):
+            await pilot.press("tab")
+            assert isinstance(app.focused, Input | TextArea), app.focused
 
 
 async def test_read_only_file_is_never_written(log_path: Path) -> None:

@@ -211,7 +211,8 @@ class AddPaperScreen(TypeAheadScreen[dict[str, Any] | None]):
         self.tags = list(tags)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog-box form"):
+        # The form scrolls but takes no focus: tab goes from the comment back to the title.
+        with VerticalScroll(classes="dialog-box form", can_focus=False):
             yield Label(Content("Add a paper"), classes="dialog-title")
             # How to submit goes first: on a small screen the form's end is off screen.
             yield Label(

@@ -234,8 +234,12 @@ class MainScreen(Screen[None]):
         plist.set_marks(frozenset(self.marks))
         if len(self.library) == 0:
             plist.empty_text = "No papers yet: a adds one; ctrl+p, Import reads a file."
-        elif self.filter.query:
+        elif self.filter.query and not (
+            self.filter.tags or self.filter.status or self.filter.starred
+        ):
             plist.empty_text = "No paper matches the search: escape clears it."
+        elif self.filter.query:
+            plist.empty_text = "No paper matches the search and filters: escape clears the search."
         else:
             plist.empty_text = "No paper matches the filters: ctrl+p, Clear filters."
         keep_key = keep or self.selected
