@@ -277,6 +277,20 @@ def _null_clipboard() -> Any:
     return Clipboard(osc52=ignore, system=ignore, env={})
 
 
+def _timings(
+    probe: FrameProbe, start: float, end: float | None, handler_times: list[float]
+) -> dict[str, Any]:
+    """A keystroke's or toggle's numbers: to its frame, in our handler, frames composed."""
+    frames, compose = probe.work_between(start, end)
+    return {
+        "frame_ms": _ms(start, end),
+        "handler_ms": round(sum(handler_times), 3),
+        "frames": frames,
+        "compose_ms": compose,
+        "pause_ms": _ms(start, perf()),
+    }
+
+
 async def _measure_app(
     store: Any,
     path: Path,
@@ -353,17 +367,9 @@ async def _measure_app(
                             app.post_message(events.Key("backspace", None))
                         end = await probe.wait(waiter)
                         await pilot.pause()
-                        frames, compose = probe.work_between(start, end)
                         samples.append(
-                            {
-                                "value": value,
-                                "shown": plist.row_count,
-                                "frame_ms": _ms(start, end),
-                                "handler_ms": round(sum(handler_times), 3),
-                                "frames": frames,
-                                "compose_ms": compose,
-                                "pause_ms": _ms(start, perf()),
-                            }
+                            {"value": value, "shown": plist.row_count}
+                            | _timings(probe, start, end, handler_times)
                         )
             out["keystrokes"] = samples
 
@@ -388,18 +394,9 @@ async def _measure_app(
                     app.post_message(events.Key("space", " "))
                     end = await probe.wait(waiter)
                     await pilot.pause()
-                    frames, compose = probe.work_between(start, end)
                     toggles.append(
-                        {
-                            "tag": tag,
-                            "on": want_on,
-                            "shown": plist.row_count,
-                            "frame_ms": _ms(start, end),
-                            "handler_ms": round(sum(handler_times), 3),
-                            "frames": frames,
-                            "compose_ms": compose,
-                            "pause_ms": _ms(start, perf()),
-                        }
+                        {"tag": tag, "on": want_on, "shown": plist.row_count}
+                        | _timings(probe, start, end, handler_times)
                     )
             out["tags"] = toggles
             screen.refresh_view = original_refresh  # type: ignore[method-assign]

@@ -812,12 +812,10 @@ class Library:
         papers holding each piece, then the whole term in their whole haystack."""
         where = list(range(len(self._slots)) if slots is None else slots)
         left = list(range(len(where)))
-        pieces = [p for run in _ASCII_RUNS.findall(term) for p in run.split("?") if p]
-        for piece in pieces:
-            hay = self._hay
+        hay, wide = self._hay, self._wide
+        for piece in [p for run in _ASCII_RUNS.findall(term) for p in run.split("?") if p]:
             left = [i for i in left if piece in hay[where[i]]]
         for piece in _WIDE_RUNS.findall(term):
-            wide = self._wide
             left = [i for i in left if piece in wide[where[i]]]
         flags = bytearray(len(where))
         for i in left:

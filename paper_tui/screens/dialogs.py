@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..keys import COMMANDS, LIST_KEYS
 from ..model import ValidationError, new_paper
-from ..widgets.typeahead import TypeAheadScreen
+from ..widgets.typeahead import TypeAheadScreen, after_typing
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -178,7 +178,7 @@ class TextPrompt(TypeAheadScreen[str | None]):
         self.dismiss(event.value)
 
     def action_submit(self) -> None:
-        self.submit_after_typing(self._submit)
+        after_typing(self.focused, self._submit)
 
     def _submit(self) -> None:
         self.dismiss(self.query_one(Input).value)
@@ -243,7 +243,7 @@ class AddPaperScreen(TypeAheadScreen[dict[str, Any] | None]):
         return out
 
     def action_submit(self) -> None:
-        self.submit_after_typing(self._submit)
+        after_typing(self.focused, self._submit)
 
     def _submit(self) -> None:
         v = self.values()

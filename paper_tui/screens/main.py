@@ -42,6 +42,7 @@ from ..widgets.comment_pane import CommentPane
 from ..widgets.paper_list import PaperList
 from ..widgets.search_box import SearchBox
 from ..widgets.tag_filter import TagFilter
+from ..widgets.typeahead import after_typing
 from .dialogs import AddPaperScreen, ChoiceScreen, ConfirmScreen, HelpScreen, TextPrompt
 
 if TYPE_CHECKING:
@@ -344,29 +345,15 @@ class MainScreen(Screen[None]):
     def action_focus_tags(self) -> None:
         self._focus(self.query_one(TagFilter))
 
-    def _after_typing(self, work: Callable[[], None]) -> None:
-        """Run `work` once the keys already on their way to the focused text box are in.
-
-        Escape, enter and ctrl+s are taken by the app as they arrive (priority
-        bindings), while the characters typed just before them wait in the text
-        box's queue: `abc` then escape in one burst would leave the editor before
-        `abc` is in it. A callback queued behind them runs after them.
-        """
-        focused = self.app.focused
-        if isinstance(focused, Input | TextArea):
-            focused.call_later(work)
-        else:
-            work()
-
     def action_enter(self) -> None:
         """Enter in the search keeps it and returns to the list; in the list, edits."""
         if self.focused is not None and self.focused.id == "search":
-            self._after_typing(lambda: self._focus(self.query_one(PaperList)))
+            after_typing(self.app.focused, lambda: self._focus(self.query_one(PaperList)))
         else:
             self.action_edit()
 
     def action_back(self) -> None:
-        self._after_typing(self._back)
+        after_typing(self.app.focused, self._back)
 
     def _back(self) -> None:
         focused = self.focused
@@ -656,7 +643,7 @@ class MainScreen(Screen[None]):
         return self.query_one(CommentPane).editor.text
 
     def action_save_comment(self) -> None:
-        self._after_typing(self._save_comment)
+        after_typing(self.app.focused, self._save_comment)
 
     def _save_comment(self) -> None:
         if not self.editing:

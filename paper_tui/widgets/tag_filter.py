@@ -130,10 +130,6 @@ class TagFilter(RowsView):
         self.refresh()
 
     @property
-    def option_count(self) -> int:
-        return len(self._rows)
-
-    @property
     def row_count(self) -> int:
         return len(self._rows)
 

@@ -39,14 +39,28 @@ def pass_on_if_unfocused(widget: Widget, event: events.Key) -> bool:
     return True
 
 
+def after_typing(focused: Widget | None, work: Callable[[], None]) -> None:
+    """Run `work` once the keys already on their way to `focused` (a text box) are in.
+
+    Escape, enter and ctrl+s are taken by the app as they arrive (priority
+    bindings), while the characters typed just before them wait in the text
+    box's queue: `abc` then escape in one burst would leave the editor before
+    `abc` is in it. A callback queued behind them runs after them.
+    """
+    if isinstance(focused, Input | TextArea):
+        focused.call_later(work)
+    else:
+        work()
+
+
 class TypeAheadScreen(ModalScreen[ScreenResultType]):
     """A dialog that takes keys typed before its field had the focus.
 
     Subclasses name the field to focus in `first_field` (a CSS selector); it is
     focused at mount, synchronously. A printable key that reaches the screen
     itself (text boxes consume their own, so it was sent to the screen while no
-    field had the focus) is typed into the focused field. `submit_after_typing`
-    runs a submit after the keys already queued for the field.
+    field had the focus) is typed into the focused field; a submit goes through
+    `after_typing`.
     """
 
     first_field: ClassVar[str] = "Input"
@@ -66,10 +80,3 @@ class TypeAheadScreen(ModalScreen[ScreenResultType]):
             return
         event.stop()
         event.prevent_default()
-
-    def submit_after_typing(self, submit: Callable[[], None]) -> None:
-        focused = self.focused
-        if isinstance(focused, Input | TextArea):
-            focused.call_later(submit)
-        else:
-            submit()
